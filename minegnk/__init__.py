@@ -1,0 +1,3 @@
+"""MineGNK: monitoring portal for Gonka network nodes."""
+
+__version__ = "0.1.0"
