@@ -1,0 +1,163 @@
+"""Gonka account address validation: bech32 (BIP-173) with prefix `gonka` and a verified checksum.
+
+A short local copy of the BIP-173 reference algorithm (checksum + 5→8-bit conversion) instead of a dependency.
+Account addresses carry 20 bytes: "gonka1" + 32 data chars + 6 checksum chars = 44 characters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ADDRESS_PREFIX = "gonka"
+ADDRESS_BYTES = 20
+CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+_CHARSET_INDEX = {c: i for i, c in enumerate(CHARSET)}
+_GENERATOR = (0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)
+_CHECKSUM_LEN = 6
+_MAX_LENGTH = 90  # BIP-173 limit
+
+
+class InvalidAddress(ValueError):
+    """`code` is machine-readable (for translation); `message` is a developer-facing English explanation."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _polymod(values: list[int]) -> int:
+    checksum = 1
+    for value in values:
+        top = checksum >> 25
+        checksum = (checksum & 0x1FFFFFF) << 5 ^ value
+        for i, generator in enumerate(_GENERATOR):
+            if (top >> i) & 1:
+                checksum ^= generator
+    return checksum
+
+
+def _hrp_expand(hrp: str) -> list[int]:
+    return [ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp]
+
+
+def bech32_verify_checksum(hrp: str, data: list[int]) -> bool:
+    return _polymod(_hrp_expand(hrp) + data) == 1
+
+
+def bech32_create_checksum(hrp: str, data: list[int]) -> list[int]:
+    polymod = _polymod(_hrp_expand(hrp) + data + [0] * _CHECKSUM_LEN) ^ 1
+    return [(polymod >> 5 * (5 - i)) & 31 for i in range(_CHECKSUM_LEN)]
+
+
+def bech32_encode(hrp: str, data: list[int]) -> str:
+    return hrp + "1" + "".join(CHARSET[d] for d in data + bech32_create_checksum(hrp, data))
+
+
+def convert_bits(data: list[int], from_bits: int, to_bits: int, pad: bool) -> list[int] | None:
+    """Regroup bits; None when the input has non-zero padding or out-of-range values (BIP-173 rule)."""
+    acc = bits = 0
+    result: list[int] = []
+    max_value = (1 << to_bits) - 1
+    for value in data:
+        if value < 0 or value >> from_bits:
+            return None
+        acc = (acc << from_bits) | value
+        bits += from_bits
+        while bits >= to_bits:
+            bits -= to_bits
+            result.append((acc >> bits) & max_value)
+    if pad:
+        if bits:
+            result.append((acc << (to_bits - bits)) & max_value)
+    elif bits >= from_bits or ((acc << (to_bits - bits)) & max_value):
+        return None
+    return result
+
+
+def encode_address(payload: bytes, prefix: str = ADDRESS_PREFIX) -> str:
+    """Bytes -> bech32 address (used by tests and for deriving addresses from keys)."""
+    data = convert_bits(list(payload), 8, 5, pad=True)
+    assert data is not None
+    return bech32_encode(prefix, data)
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedAddress:
+    prefix: str
+    payload: bytes
+
+
+def decode_bech32(address: str) -> DecodedAddress:
+    """Decode any bech32 string (any prefix, any length) or raise InvalidAddress."""
+    if not address:
+        raise InvalidAddress("empty", "The address is empty.")
+    if any(ord(c) < 33 or ord(c) > 126 for c in address):
+        raise InvalidAddress("invalid_characters", "The address contains spaces or non-ASCII characters.")
+    if address.lower() != address and address.upper() != address:
+        raise InvalidAddress("mixed_case", "The address mixes upper- and lower-case letters.")
+    address = address.lower()
+    if len(address) > _MAX_LENGTH:
+        raise InvalidAddress("wrong_length", f"The address is longer than {_MAX_LENGTH} characters.")
+    separator = address.rfind("1")
+    if separator < 1:
+        raise InvalidAddress("wrong_prefix", "The address has no prefix (it should start with 'gonka1').")
+    hrp, data_part = address[:separator], address[separator + 1 :]
+    bad = sorted({c for c in data_part if c not in _CHARSET_INDEX})
+    if bad:
+        raise InvalidAddress(
+            "invalid_characters", f"The address contains characters bech32 never uses: {' '.join(bad)}."
+        )
+    if len(data_part) < _CHECKSUM_LEN:
+        raise InvalidAddress("wrong_length", "The address is too short.")
+    data = [_CHARSET_INDEX[c] for c in data_part]
+    if not bech32_verify_checksum(hrp, data):
+        raise InvalidAddress("bad_checksum", "The address checksum does not match: a character is wrong or missing.")
+    payload = convert_bits(data[:-_CHECKSUM_LEN], 5, 8, pad=False)
+    if payload is None:
+        raise InvalidAddress("wrong_length", "The address has an invalid length.")
+    return DecodedAddress(hrp, bytes(payload))
+
+
+def validate_address(raw: str) -> str:
+    """Return the normalised (trimmed, lower-case) gonka account address or raise InvalidAddress.
+
+    Checks run from the most to the least obvious mistake, so the message names what the user can fix.
+    Length is checked before the checksum: a dropped character fails both, and "wrong length" is the better hint.
+    """
+    if raw is None or not raw.strip():
+        raise InvalidAddress("empty", "The address is empty.")
+    text = raw.strip()
+    if any(ord(c) < 33 or ord(c) > 126 for c in text):
+        raise InvalidAddress("invalid_characters", "The address contains spaces or non-ASCII characters.")
+    if text.lower() != text and text.upper() != text:
+        raise InvalidAddress("mixed_case", "The address mixes upper- and lower-case letters.")
+    text = text.lower()
+    separator = text.rfind("1")
+    prefix = text[:separator] if separator > 0 else ""
+    if prefix != ADDRESS_PREFIX:
+        hint = " (that is a validator operator address)" if prefix.startswith(ADDRESS_PREFIX + "val") else ""
+        raise InvalidAddress("wrong_prefix", f"The address must start with '{ADDRESS_PREFIX}1'{hint}.")
+    data_part = text[separator + 1 :]
+    bad = sorted({c for c in data_part if c not in _CHARSET_INDEX})
+    if bad:
+        raise InvalidAddress(
+            "invalid_characters", f"The address contains characters bech32 never uses: {' '.join(bad)}."
+        )
+    expected_len = len(ADDRESS_PREFIX) + 1 + (ADDRESS_BYTES * 8 + 4) // 5 + _CHECKSUM_LEN
+    if len(text) != expected_len:
+        raise InvalidAddress(
+            "wrong_length", f"A gonka address has {expected_len} characters; this one has {len(text)}."
+        )
+    decoded = decode_bech32(text)  # raises bad_checksum
+    if len(decoded.payload) != ADDRESS_BYTES:
+        raise InvalidAddress("wrong_length", "The address does not encode a 20-byte account.")
+    return text
+
+
+def is_valid_address(raw: str) -> bool:
+    try:
+        validate_address(raw)
+    except InvalidAddress:
+        return False
+    return True
