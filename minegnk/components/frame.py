@@ -1,0 +1,120 @@
+"""The shell every page shares: header, navigation drawer, user menu, dark-mode toggle and language switch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from nicegui import app, run, ui
+
+from minegnk import i18n
+from minegnk.components.locale import N_, _, current_language
+from minegnk.db.engine import session_scope
+from minegnk.services import accounts
+from minegnk.services.sessions import SessionUser
+from minegnk.web import auth
+
+BRAND = 'MineGNK'
+DARK_KEY = 'dark_mode'
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str  # English source string, translated when drawn
+    icon: str
+    path: str
+
+
+NAV_ITEMS = (
+    NavItem(N_('Dashboard'), 'dashboard', '/'),
+)
+ADMIN_NAV_ITEMS = (
+    NavItem(N_('Overview'), 'admin_panel_settings', '/admin'),
+)
+
+
+def apply_theme() -> None:
+    ui.colors(primary='#1f6feb', secondary='#0f766e', accent='#7c3aed', positive='#15803d', negative='#b91c1c',
+              warning='#b45309')
+    ui.dark_mode().bind_value(app.storage.user, DARK_KEY)
+
+
+@contextmanager
+def frame(title: str, user: SessionUser | None) -> Iterator[ui.column]:
+    """Draw the shell and yield the content column. ``title`` is already translated."""
+    apply_theme()
+    ui.page_title(f'{title} · {BRAND}')
+    with ui.header(elevated=True).classes('items-center justify-between px-2 py-1 bg-primary'):
+        with ui.row().classes('items-center gap-1 no-wrap'):
+            if user is not None:
+                ui.button(icon='menu', on_click=lambda: drawer.toggle()).props('flat round color=white') \
+                    .mark('nav-toggle').tooltip(_('Menu'))
+            ui.link(BRAND, '/').classes('text-white text-lg font-bold no-underline')
+        with ui.row().classes('items-center gap-1 no-wrap'):
+            dark = ui.dark_mode().bind_value(app.storage.user, DARK_KEY)
+            ui.button(icon='dark_mode', on_click=lambda: dark.set_value(not dark.value)) \
+                .props('flat round color=white').tooltip(_('Dark mode')).mark('dark-toggle')
+            if user is None:
+                language_menu()
+            else:
+                user_menu(user)
+    drawer = None
+    if user is not None:
+        with ui.left_drawer(value=None).classes('bg-gray-50 dark:bg-gray-900').props('width=230 breakpoint=800') as drawer:
+            for item in NAV_ITEMS:
+                nav_link(item)
+            if user.is_admin:
+                ui.separator()
+                ui.label(_('Admin')).classes('text-xs uppercase text-gray-500 px-2 pt-2').mark('admin-section')
+                for item in ADMIN_NAV_ITEMS:
+                    nav_link(item)
+    with ui.column().classes('w-full max-w-6xl mx-auto p-3 sm:p-6 gap-4') as content:
+        yield content
+
+
+def nav_link(item: NavItem) -> None:
+    with ui.link(target=item.path).classes('no-underline w-full'):
+        with ui.row().classes('items-center gap-3 px-3 py-2 rounded hover:bg-gray-200 dark:hover:bg-gray-800 w-full'):
+            ui.icon(item.icon).classes('text-gray-600 dark:text-gray-300')
+            ui.label(_(item.label)).classes('text-gray-900 dark:text-gray-100')
+
+
+def user_menu(user: SessionUser) -> None:
+    with ui.button(icon='account_circle').props('flat round color=white').mark('user-menu'):
+        with ui.menu().classes('min-w-[220px]'):
+            ui.label(user.email).classes('px-4 pt-3 pb-1 text-sm text-gray-600 break-all')
+            if user.is_admin:
+                ui.label(_('Administrator')).classes('px-4 pb-2 text-xs text-primary')
+            ui.separator()
+            for code, name in i18n.LANGUAGES.items():
+                ui.menu_item(name, on_click=lambda c=code: switch_language(c, user)) \
+                    .props(f'active={str(code == current_language()).lower()}').mark(f'lang-{code}')
+            ui.separator()
+            ui.menu_item(_('Log out'), on_click=lambda: logout(user)).mark('logout')
+
+
+def language_menu() -> None:
+    with ui.button(icon='translate').props('flat round color=white').tooltip(_('Language')).mark('language-menu'):
+        with ui.menu():
+            for code, name in i18n.LANGUAGES.items():
+                ui.menu_item(name, on_click=lambda c=code: switch_language(c, None)).mark(f'lang-{code}')
+
+
+async def switch_language(language: str, user: SessionUser | None) -> None:
+    app.storage.user[auth.LANGUAGE_KEY] = language
+    if user is not None:
+        def store() -> None:
+            with session_scope() as db:
+                accounts.set_language(db, user.user_id, language)
+        await run.io_bound(store)
+    ui.navigate.reload()
+
+
+async def logout(user: SessionUser) -> None:
+    def end_session() -> None:
+        with session_scope() as db:
+            accounts.logout(db, user.token_hash)
+    app.storage.user.pop(auth.TOKEN_KEY, None)
+    await run.io_bound(end_session)
+    ui.navigate.to(auth.LOGIN_PATH)

@@ -1,0 +1,269 @@
+"""SQLAlchemy 2 typed models. The schema is made and changed only by Alembic migrations (minegnk/db/migrations)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, MetaData, Numeric, String,
+                        Text, TypeDecorator, UniqueConstraint, text)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive, PostgreSQL as timestamptz)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError('naive datetime given; use an aware UTC datetime')
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == 'sqlite' else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+NAMING_CONVENTION = {
+    'ix': 'ix_%(column_0_label)s',
+    'uq': 'uq_%(table_name)s_%(column_0_name)s',
+    'ck': 'ck_%(table_name)s_%(constraint_name)s',
+    'fk': 'fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s',
+    'pk': 'pk_%(table_name)s',
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class User(Base):
+    __tablename__ = 'users'
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)  # stored normalised (lower-case)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default='user')  # user | admin
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    telegram: Mapped[str | None] = mapped_column(String(64))
+    discord: Mapped[str | None] = mapped_column(String(64))
+    currency: Mapped[str] = mapped_column(String(3), default='USD')  # USD | EUR | GNK
+    language: Mapped[str | None] = mapped_column(String(8))  # None: follow the browser
+    timezone: Mapped[str | None] = mapped_column(String(64))  # None: follow the browser
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == 'admin'
+
+
+class UserSession(Base):
+    """A server-side login session; the browser only holds NiceGUI's signed session id that points at it."""
+
+    __tablename__ = 'user_sessions'
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of the random token
+    user_id: Mapped[int] = mapped_column(ForeignKey('users.id', ondelete='CASCADE'), index=True)
+    persistent: Mapped[bool] = mapped_column(Boolean, default=False)  # "remember me"
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(String(32))
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(255))
+
+    user: Mapped[User] = relationship(lazy='joined')
+
+
+class LoginAttempt(Base):
+    """Every login attempt; failures drive the per-account lockout and the per-IP limit."""
+
+    __tablename__ = 'login_attempts'
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    ip: Mapped[str | None] = mapped_column(String(64), index=True)
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class AuditLog(Base):
+    """Append-only record of security-relevant and admin actions."""
+
+    __tablename__ = 'audit_log'
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey('users.id', ondelete='SET NULL'), index=True)
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target_type: Mapped[str | None] = mapped_column(String(32))
+    target_id: Mapped[str | None] = mapped_column(String(128))
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class Node(Base):
+    """A Gonka participant address we know about (reference data, survives unassignment)."""
+
+    __tablename__ = 'nodes'
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    address: Mapped[str] = mapped_column(String(90), unique=True)  # gonka1… bech32
+    label: Mapped[str | None] = mapped_column(String(100))
+    gpu_type: Mapped[str | None] = mapped_column(String(50))
+    gpu_count: Mapped[int | None] = mapped_column(Integer)
+    region: Mapped[str | None] = mapped_column(String(100))
+    gcore_instance_id: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class NodeAssignment(Base):
+    """Who owns a node when (the PRD's user_nodes). At most one open assignment per node, enforced by the database."""
+
+    __tablename__ = 'node_assignments'
+    __table_args__ = (
+        Index('uq_node_assignments_open_node', 'node_id', unique=True,
+              sqlite_where=text('unassigned_at IS NULL'), postgresql_where=text('unassigned_at IS NULL')),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    node_id: Mapped[int] = mapped_column(ForeignKey('nodes.id', ondelete='CASCADE'), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey('users.id', ondelete='SET NULL'), index=True)
+    assigned_by: Mapped[int | None] = mapped_column(ForeignKey('users.id', ondelete='SET NULL'))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    unassigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    unassigned_by: Mapped[int | None] = mapped_column(ForeignKey('users.id', ondelete='SET NULL'))
+
+    node: Mapped[Node] = relationship(foreign_keys=[node_id], lazy='joined')
+
+
+class NodeStatsCache(Base):
+    """The current normalised view of one node, rewritten by every refresh cycle; pages read only this."""
+
+    __tablename__ = 'node_stats_cache'
+
+    node_id: Mapped[int] = mapped_column(ForeignKey('nodes.id', ondelete='CASCADE'), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default='unknown')
+    reasons: Mapped[list] = mapped_column(JSON, default=list)
+    view: Mapped[dict] = mapped_column(JSON, default=dict)  # full normalised view (amounts as int ngonka)
+    epoch_id: Mapped[int | None] = mapped_column(Integer)
+    weight: Mapped[int | None] = mapped_column(BigInteger)
+    inference_count: Mapped[int | None] = mapped_column(BigInteger)
+    missed_requests: Mapped[int | None] = mapped_column(BigInteger)
+    epoch_work_ngonka: Mapped[int | None] = mapped_column(BigInteger)
+    consecutive_probe_failures: Mapped[int] = mapped_column(Integer, default=0)
+    source: Mapped[str | None] = mapped_column(String(16))  # tracker | node_api
+    data_as_of: Mapped[datetime | None] = mapped_column(UTCDateTime)  # age of the upstream data itself
+    fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    stale: Mapped[bool] = mapped_column(Boolean, default=False)
+    stale_reason: Mapped[str | None] = mapped_column(String(255))
+
+
+class NodeStatusHistory(Base):
+    """One row per node per refresh cycle: the raw material of uptime timelines."""
+
+    __tablename__ = 'node_status_history'
+    __table_args__ = (Index('ix_node_status_history_node_time', 'node_id', 'observed_at'),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, 'sqlite'), primary_key=True)
+    node_id: Mapped[int] = mapped_column(ForeignKey('nodes.id', ondelete='CASCADE'))
+    observed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16))
+    reasons: Mapped[list] = mapped_column(JSON, default=list)
+    epoch_id: Mapped[int | None] = mapped_column(Integer)
+    inference_count: Mapped[int | None] = mapped_column(BigInteger)
+    missed_requests: Mapped[int | None] = mapped_column(BigInteger)
+    source: Mapped[str | None] = mapped_column(String(16))
+
+
+class EarningsHistory(Base):
+    """Settled earnings of one node in one epoch (immutable once settled except the claimed flag)."""
+
+    __tablename__ = 'earnings_history'
+    __table_args__ = (UniqueConstraint('node_id', 'epoch_id', name='uq_earnings_history_node_epoch'),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    node_id: Mapped[int] = mapped_column(ForeignKey('nodes.id', ondelete='CASCADE'), index=True)
+    epoch_id: Mapped[int] = mapped_column(Integer)
+    reward_ngonka: Mapped[int] = mapped_column(BigInteger, default=0)
+    work_ngonka: Mapped[int] = mapped_column(BigInteger, default=0)
+    claimed: Mapped[bool] = mapped_column(Boolean, default=False)
+    inference_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    missed_requests: Mapped[int] = mapped_column(BigInteger, default=0)
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # estimated wall time of the epoch end
+    source: Mapped[str] = mapped_column(String(16), default='node_api')
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class NetworkSnapshot(Base):
+    """What the network looked like at one refresh cycle."""
+
+    __tablename__ = 'network_snapshots'
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    epoch_id: Mapped[int | None] = mapped_column(Integer)
+    phase: Mapped[str | None] = mapped_column(String(32))
+    block_height: Mapped[int | None] = mapped_column(BigInteger)
+    block_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    avg_block_seconds: Mapped[Any] = mapped_column(Numeric(10, 4), nullable=True)
+    epoch_length: Mapped[int | None] = mapped_column(Integer)
+    next_poc_start_block: Mapped[int | None] = mapped_column(BigInteger)
+    total_weight: Mapped[int | None] = mapped_column(BigInteger)
+    participant_count: Mapped[int | None] = mapped_column(Integer)
+    failing_share: Mapped[Any] = mapped_column(Numeric(6, 4), nullable=True)
+    source: Mapped[str | None] = mapped_column(String(16))
+    stale: Mapped[bool] = mapped_column(Boolean, default=False)
+    stale_reason: Mapped[str | None] = mapped_column(String(255))
+
+
+class UpstreamHealth(Base):
+    """Per upstream source: last success, last error and latency (admin system page)."""
+
+    __tablename__ = 'upstream_health'
+
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    base_url: Mapped[str | None] = mapped_column(String(255))
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    latency_ms: Mapped[int | None] = mapped_column(Integer)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SupportRequest(Base):
+    """A customer's request to support (e.g. a new node). ``user_id`` is NULL once the account is deleted."""
+
+    __tablename__ = 'support_requests'
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey('users.id', ondelete='SET NULL'), index=True)
+    type: Mapped[str] = mapped_column(String(32), default='new_node')
+    gpu_type: Mapped[str | None] = mapped_column(String(50))
+    quantity: Mapped[int | None] = mapped_column(Integer)
+    budget_min: Mapped[Any] = mapped_column(Numeric(18, 2), nullable=True)
+    budget_max: Mapped[Any] = mapped_column(Numeric(18, 2), nullable=True)
+    budget_currency: Mapped[str | None] = mapped_column(String(3))
+    network: Mapped[str] = mapped_column(String(32), default='gonka')
+    region: Mapped[str | None] = mapped_column(String(100))
+    comments: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default='pending', index=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    handled_by: Mapped[int | None] = mapped_column(ForeignKey('users.id', ondelete='SET NULL'))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

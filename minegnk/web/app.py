@@ -1,0 +1,61 @@
+"""Wires the portal together on NiceGUI's FastAPI app: database, middleware, routes, pages, start/stop hooks."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from nicegui import app
+from nicegui.storage import set_storage_secret
+
+from minegnk.config import Settings
+from minegnk.db.engine import init_database
+from minegnk.db.migrate import upgrade_to_head
+from minegnk.web import auth
+from minegnk.web.security import SecurityHeadersMiddleware
+
+log = logging.getLogger(__name__)
+
+SESSION_COOKIE_MAX_AGE = int(timedelta(days=30).total_seconds())
+
+
+def setup(settings: Settings, *, migrate: bool = True) -> None:
+    """Prepare everything ``ui.run`` needs; safe to call once per process (and once per test)."""
+    url = settings.effective_database_url
+    if migrate:
+        upgrade_to_head(url)
+    init_database(url)
+
+    # The session middleware is installed here rather than by ui.run so that the security middleware can wrap it
+    # (it adjusts the session cookie); ui.run then finds it and keeps it.
+    set_storage_secret(settings.resolved_secret('storage_secret'), session_kwargs(settings))
+    app.add_middleware(SecurityHeadersMiddleware, https=settings.https)
+    auth.install_revocation_listener()
+
+    from minegnk.pages import admin, auth_pages, errors, home
+    from minegnk.web import health
+    health.register()
+    errors.register()
+    auth_pages.register()
+    home.register()
+    admin.register()
+
+
+def session_kwargs(settings: Settings) -> dict:
+    return {'https_only': settings.https, 'same_site': 'lax', 'max_age': SESSION_COOKIE_MAX_AGE}
+
+
+def run_kwargs(settings: Settings) -> dict:
+    """Arguments for ``ui.run`` shared by the CLI and the test runner."""
+    return {
+        'host': settings.host,
+        'port': settings.port,
+        'title': 'MineGNK',
+        'storage_secret': settings.resolved_secret('storage_secret'),
+        'reload': False,
+        'show': False,
+        'reconnect_timeout': settings.reconnect_timeout,
+        'favicon': '⛏️',
+        'session_middleware_kwargs': session_kwargs(settings),
+        'show_welcome_message': False,
+    }
