@@ -60,6 +60,7 @@ class User(Base):
     currency: Mapped[str] = mapped_column(String(3), default='USD')  # USD | EUR | GNK
     language: Mapped[str | None] = mapped_column(String(8))  # None: follow the browser
     timezone: Mapped[str | None] = mapped_column(String(64))  # None: follow the browser
+    notification_prefs: Mapped[dict] = mapped_column(JSON, default=dict)  # {event: [channel, …]}
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -267,3 +268,67 @@ class SupportRequest(Base):
     handled_by: Mapped[int | None] = mapped_column(ForeignKey('users.id', ondelete='SET NULL'))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SupportRequestEvent(Base):
+    """The history of a request: status changes, comments for the customer and internal notes (append-only)."""
+
+    __tablename__ = 'support_request_events'
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey('support_requests.id', ondelete='CASCADE'), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey('users.id', ondelete='SET NULL'))
+    kind: Mapped[str] = mapped_column(String(16))  # status | comment | note
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    body: Mapped[str | None] = mapped_column(Text)
+    visible_to_customer: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class GpuCatalogEntry(Base):
+    """A GPU type customers can request; no price means "contact sales"."""
+
+    __tablename__ = 'gpu_catalog'
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)  # e.g. H100
+    name: Mapped[str] = mapped_column(String(100))
+    vram_gb: Mapped[int | None] = mapped_column(Integer)
+    price_per_gpu_hour: Mapped[Any] = mapped_column(Numeric(12, 4), nullable=True)
+    price_currency: Mapped[str] = mapped_column(String(3), default='USD')
+    visible: Mapped[bool] = mapped_column(Boolean, default=True)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ExchangeRate(Base):
+    """One observed rate (kept as history; the newest per pair is used). 1 ``base`` = ``rate`` ``quote``."""
+
+    __tablename__ = 'exchange_rates'
+    __table_args__ = (Index('ix_exchange_rates_pair_time', 'base', 'quote', 'as_of'),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    base: Mapped[str] = mapped_column(String(8))  # GNK | USD
+    quote: Mapped[str] = mapped_column(String(8))  # USD | EUR
+    rate: Mapped[Any] = mapped_column(Numeric(38, 18))
+    source: Mapped[str] = mapped_column(String(32), default='manual')  # manual | http
+    as_of: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey('users.id', ondelete='SET NULL'))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ApiRefreshToken(Base):
+    """API refresh tokens (stored hashed), rotated on every use; reuse of a rotated token revokes its family."""
+
+    __tablename__ = 'api_refresh_tokens'
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey('users.id', ondelete='CASCADE'), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    family_id: Mapped[str] = mapped_column(String(36), index=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(String(32))

@@ -2,14 +2,14 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 08:45:22.379572
+Create Date: 2026-11-25 08:57:15.897298
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-from minegnk.db.models import UTCDateTime
+from minegnk.db.models import UTCDateTime  # noqa: F401 - custom column type used by autogenerate
 
 
 revision = '0001'
@@ -20,12 +20,25 @@ depends_on = None
 
 def upgrade() -> None:
 
+    op.create_table('gpu_catalog',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=32), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('vram_gb', sa.Integer(), nullable=True),
+    sa.Column('price_per_gpu_hour', sa.Numeric(precision=12, scale=4), nullable=True),
+    sa.Column('price_currency', sa.String(length=3), nullable=False),
+    sa.Column('visible', sa.Boolean(), nullable=False),
+    sa.Column('sort_order', sa.Integer(), nullable=False),
+    sa.Column('updated_at', UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_gpu_catalog')),
+    sa.UniqueConstraint('code', name=op.f('uq_gpu_catalog_code'))
+    )
     op.create_table('login_attempts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=320), nullable=False),
     sa.Column('ip', sa.String(length=64), nullable=True),
     sa.Column('succeeded', sa.Boolean(), nullable=False),
-    sa.Column('created_at', UTCDateTime(), nullable=False),
+    sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_login_attempts'))
     )
     with op.batch_alter_table('login_attempts', schema=None) as batch_op:
@@ -35,11 +48,11 @@ def upgrade() -> None:
 
     op.create_table('network_snapshots',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('taken_at', UTCDateTime(), nullable=False),
+    sa.Column('taken_at', UTCDateTime(timezone=True), nullable=False),
     sa.Column('epoch_id', sa.Integer(), nullable=True),
     sa.Column('phase', sa.String(length=32), nullable=True),
     sa.Column('block_height', sa.BigInteger(), nullable=True),
-    sa.Column('block_time', UTCDateTime(), nullable=True),
+    sa.Column('block_time', UTCDateTime(timezone=True), nullable=True),
     sa.Column('avg_block_seconds', sa.Numeric(precision=10, scale=4), nullable=True),
     sa.Column('epoch_length', sa.Integer(), nullable=True),
     sa.Column('next_poc_start_block', sa.BigInteger(), nullable=True),
@@ -62,15 +75,15 @@ def upgrade() -> None:
     sa.Column('gpu_count', sa.Integer(), nullable=True),
     sa.Column('region', sa.String(length=100), nullable=True),
     sa.Column('gcore_instance_id', sa.String(length=255), nullable=True),
-    sa.Column('created_at', UTCDateTime(), nullable=False),
+    sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_nodes')),
     sa.UniqueConstraint('address', name=op.f('uq_nodes_address'))
     )
     op.create_table('upstream_health',
     sa.Column('source', sa.String(length=64), nullable=False),
     sa.Column('base_url', sa.String(length=255), nullable=True),
-    sa.Column('last_success_at', UTCDateTime(), nullable=True),
-    sa.Column('last_error_at', UTCDateTime(), nullable=True),
+    sa.Column('last_success_at', UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_error_at', UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.String(length=500), nullable=True),
     sa.Column('latency_ms', sa.Integer(), nullable=True),
     sa.Column('consecutive_failures', sa.Integer(), nullable=False),
@@ -87,12 +100,31 @@ def upgrade() -> None:
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('language', sa.String(length=8), nullable=True),
     sa.Column('timezone', sa.String(length=64), nullable=True),
-    sa.Column('created_at', UTCDateTime(), nullable=False),
-    sa.Column('updated_at', UTCDateTime(), nullable=False),
-    sa.Column('last_login_at', UTCDateTime(), nullable=True),
+    sa.Column('notification_prefs', sa.JSON(), nullable=False),
+    sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_login_at', UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email'))
     )
+    op.create_table('api_refresh_tokens',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('family_id', sa.String(length=36), nullable=False),
+    sa.Column('issued_at', UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', UTCDateTime(timezone=True), nullable=False),
+    sa.Column('rotated_at', UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_reason', sa.String(length=32), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_api_refresh_tokens_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_api_refresh_tokens')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_api_refresh_tokens_token_hash'))
+    )
+    with op.batch_alter_table('api_refresh_tokens', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_api_refresh_tokens_family_id'), ['family_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_api_refresh_tokens_user_id'), ['user_id'], unique=False)
+
     op.create_table('audit_log',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
@@ -102,7 +134,7 @@ def upgrade() -> None:
     sa.Column('before', sa.JSON(), nullable=True),
     sa.Column('after', sa.JSON(), nullable=True),
     sa.Column('ip', sa.String(length=64), nullable=True),
-    sa.Column('created_at', UTCDateTime(), nullable=False),
+    sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_audit_log_actor_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_log'))
     )
@@ -120,9 +152,9 @@ def upgrade() -> None:
     sa.Column('claimed', sa.Boolean(), nullable=False),
     sa.Column('inference_count', sa.BigInteger(), nullable=False),
     sa.Column('missed_requests', sa.BigInteger(), nullable=False),
-    sa.Column('settled_at', UTCDateTime(), nullable=True),
+    sa.Column('settled_at', UTCDateTime(timezone=True), nullable=True),
     sa.Column('source', sa.String(length=16), nullable=False),
-    sa.Column('fetched_at', UTCDateTime(), nullable=False),
+    sa.Column('fetched_at', UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['node_id'], ['nodes.id'], name=op.f('fk_earnings_history_node_id_nodes'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_earnings_history')),
     sa.UniqueConstraint('node_id', 'epoch_id', name='uq_earnings_history_node_epoch')
@@ -130,13 +162,28 @@ def upgrade() -> None:
     with op.batch_alter_table('earnings_history', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_earnings_history_node_id'), ['node_id'], unique=False)
 
+    op.create_table('exchange_rates',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('base', sa.String(length=8), nullable=False),
+    sa.Column('quote', sa.String(length=8), nullable=False),
+    sa.Column('rate', sa.Numeric(precision=38, scale=18), nullable=False),
+    sa.Column('source', sa.String(length=32), nullable=False),
+    sa.Column('as_of', UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_exchange_rates_created_by_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_exchange_rates'))
+    )
+    with op.batch_alter_table('exchange_rates', schema=None) as batch_op:
+        batch_op.create_index('ix_exchange_rates_pair_time', ['base', 'quote', 'as_of'], unique=False)
+
     op.create_table('node_assignments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('node_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('assigned_by', sa.Integer(), nullable=True),
-    sa.Column('assigned_at', UTCDateTime(), nullable=False),
-    sa.Column('unassigned_at', UTCDateTime(), nullable=True),
+    sa.Column('assigned_at', UTCDateTime(timezone=True), nullable=False),
+    sa.Column('unassigned_at', UTCDateTime(timezone=True), nullable=True),
     sa.Column('unassigned_by', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['assigned_by'], ['users.id'], name=op.f('fk_node_assignments_assigned_by_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['node_id'], ['nodes.id'], name=op.f('fk_node_assignments_node_id_nodes'), ondelete='CASCADE'),
@@ -161,8 +208,8 @@ def upgrade() -> None:
     sa.Column('epoch_work_ngonka', sa.BigInteger(), nullable=True),
     sa.Column('consecutive_probe_failures', sa.Integer(), nullable=False),
     sa.Column('source', sa.String(length=16), nullable=True),
-    sa.Column('data_as_of', UTCDateTime(), nullable=True),
-    sa.Column('fetched_at', UTCDateTime(), nullable=True),
+    sa.Column('data_as_of', UTCDateTime(timezone=True), nullable=True),
+    sa.Column('fetched_at', UTCDateTime(timezone=True), nullable=True),
     sa.Column('stale', sa.Boolean(), nullable=False),
     sa.Column('stale_reason', sa.String(length=255), nullable=True),
     sa.ForeignKeyConstraint(['node_id'], ['nodes.id'], name=op.f('fk_node_stats_cache_node_id_nodes'), ondelete='CASCADE'),
@@ -171,7 +218,7 @@ def upgrade() -> None:
     op.create_table('node_status_history',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('node_id', sa.Integer(), nullable=False),
-    sa.Column('observed_at', UTCDateTime(), nullable=False),
+    sa.Column('observed_at', UTCDateTime(timezone=True), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('reasons', sa.JSON(), nullable=False),
     sa.Column('epoch_id', sa.Integer(), nullable=True),
@@ -199,8 +246,8 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('idempotency_key', sa.String(length=64), nullable=True),
     sa.Column('handled_by', sa.Integer(), nullable=True),
-    sa.Column('created_at', UTCDateTime(), nullable=False),
-    sa.Column('updated_at', UTCDateTime(), nullable=False),
+    sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['handled_by'], ['users.id'], name=op.f('fk_support_requests_handled_by_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_support_requests_user_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_support_requests')),
@@ -215,10 +262,10 @@ def upgrade() -> None:
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('persistent', sa.Boolean(), nullable=False),
-    sa.Column('created_at', UTCDateTime(), nullable=False),
-    sa.Column('last_seen_at', UTCDateTime(), nullable=False),
-    sa.Column('expires_at', UTCDateTime(), nullable=False),
-    sa.Column('revoked_at', UTCDateTime(), nullable=True),
+    sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_seen_at', UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', UTCDateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', UTCDateTime(timezone=True), nullable=True),
     sa.Column('revoked_reason', sa.String(length=32), nullable=True),
     sa.Column('ip', sa.String(length=64), nullable=True),
     sa.Column('user_agent', sa.String(length=255), nullable=True),
@@ -229,11 +276,32 @@ def upgrade() -> None:
     with op.batch_alter_table('user_sessions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_sessions_user_id'), ['user_id'], unique=False)
 
+    op.create_table('support_request_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('request_id', sa.Integer(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('from_status', sa.String(length=16), nullable=True),
+    sa.Column('to_status', sa.String(length=16), nullable=True),
+    sa.Column('body', sa.Text(), nullable=True),
+    sa.Column('visible_to_customer', sa.Boolean(), nullable=False),
+    sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_support_request_events_actor_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['request_id'], ['support_requests.id'], name=op.f('fk_support_request_events_request_id_support_requests'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_support_request_events'))
+    )
+    with op.batch_alter_table('support_request_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_support_request_events_request_id'), ['request_id'], unique=False)
+
 
 
 
 def downgrade() -> None:
 
+    with op.batch_alter_table('support_request_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_support_request_events_request_id'))
+
+    op.drop_table('support_request_events')
     with op.batch_alter_table('user_sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_sessions_user_id'))
 
@@ -254,6 +322,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_node_assignments_node_id'))
 
     op.drop_table('node_assignments')
+    with op.batch_alter_table('exchange_rates', schema=None) as batch_op:
+        batch_op.drop_index('ix_exchange_rates_pair_time')
+
+    op.drop_table('exchange_rates')
     with op.batch_alter_table('earnings_history', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_earnings_history_node_id'))
 
@@ -264,6 +336,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_audit_log_action'))
 
     op.drop_table('audit_log')
+    with op.batch_alter_table('api_refresh_tokens', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_api_refresh_tokens_user_id'))
+        batch_op.drop_index(batch_op.f('ix_api_refresh_tokens_family_id'))
+
+    op.drop_table('api_refresh_tokens')
     op.drop_table('users')
     op.drop_table('upstream_health')
     op.drop_table('nodes')
@@ -277,4 +354,5 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_login_attempts_created_at'))
 
     op.drop_table('login_attempts')
+    op.drop_table('gpu_catalog')
 
