@@ -1,0 +1,437 @@
+"""The background refresh: one cycle reads the upstreams once and writes what pages and the API read.
+
+Per cycle: one network snapshot (tracker; the node API directly when the tracker fails or is older than 10 minutes),
+liveness probes for assigned nodes, newly settled epochs per assigned node, hardware once per node per epoch.
+Calls grow with assigned nodes, never with users or page views. Everything a cycle learns is written in one
+transaction after all upstream calls are done, so a failure never leaves a half-applied cycle behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from minegnk.config import Settings
+from minegnk.db.engine import session_scope
+from minegnk.db.models import (EarningsHistory, NetworkSnapshot, Node, NodeAssignment, NodeStatsCache,
+                               NodeStatusHistory, UpstreamHealth, utcnow)
+from minegnk.services import node_cache
+from minegnk.services.status import (LivenessState, NodeApiSnapshot, NodeView, TrackerSnapshot, advance_liveness,
+                                     build_node_view)
+from minegnk.upstream.http import UpstreamError
+from minegnk.upstream.node_api import NodeApiClient
+from minegnk.upstream.probe import ProbeResult, make_probe_client, probe_liveness
+from minegnk.upstream.schemas import (EpochParticipants, EpochPerformanceSummary, EpochsLatest, HardwareNode,
+                                      InferenceResponse, ParticipantDetailsResponse, SchemaError)
+from minegnk.upstream.tracker import TrackerClient
+
+log = logging.getLogger(__name__)
+T = TypeVar('T')
+
+TRACKER_MAX_AGE = timedelta(minutes=10)
+DEFAULT_BLOCK_SECONDS = Decimal('6.0')
+BACKFILL_EPOCHS = 60
+BACKFILL_CALLS_PER_CYCLE = 1200  # newly assigned nodes beyond this wait for the next cycle (keeps cycles short)
+RECENT_EPOCHS = 2  # settled epochs re-read every cycle until claimed (an unclaimed reward burns after one epoch)
+PER_NODE_CONCURRENCY = 16
+
+
+@dataclass
+class Upstreams:
+    tracker: TrackerClient
+    node_api: NodeApiClient
+    probe_client: httpx.AsyncClient
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Upstreams:
+        return cls(TrackerClient(settings.tracker_url), NodeApiClient(settings.node_url_list), make_probe_client())
+
+    async def aclose(self) -> None:
+        await self.tracker.aclose()
+        await self.node_api.aclose()
+        await self.probe_client.aclose()
+
+
+@dataclass
+class AssignedNode:
+    """What the cycle needs to know about one assigned node from our own database."""
+
+    node_id: int
+    address: str
+    liveness: LivenessState | None
+    inference_url: str
+    hardware_epoch: int | None
+    hardware: tuple[HardwareNode, ...]
+    earnings_scanned_from: int | None  # lowest epoch already looked at (None: never backfilled)
+    stored_epochs: dict[int, bool]  # epoch -> claimed
+
+
+@dataclass
+class NodeResult:
+    node: AssignedNode
+    view: NodeView | None
+    liveness: LivenessState | None
+    hardware_epoch: int | None
+    hardware: tuple[HardwareNode, ...]
+    summaries: list[EpochPerformanceSummary] = field(default_factory=list)
+    scanned_from: int | None = None
+
+
+@dataclass
+class CycleReport:
+    started_at: datetime
+    finished_at: datetime | None = None
+    source: str | None = None  # tracker | node_api | None (no fresh data)
+    epoch_id: int | None = None
+    nodes: int = 0
+    stale: bool = False
+    stale_reason: str | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+    new_epochs_stored: int = 0
+
+    @property
+    def duration_s(self) -> float | None:
+        return (self.finished_at - self.started_at).total_seconds() if self.finished_at else None
+
+
+class RefreshJob:
+    def __init__(self, upstreams: Upstreams, *, backfill_epochs: int = BACKFILL_EPOCHS) -> None:
+        self.upstreams = upstreams
+        self.backfill_epochs = backfill_epochs
+        self._lock = asyncio.Lock()  # one cycle never overlaps the next
+        self._semaphore = asyncio.Semaphore(PER_NODE_CONCURRENCY)
+        self.known_addresses: frozenset[str] = frozenset()  # the network's active set at the last cycle
+        self.last_report: CycleReport | None = None
+        self._backfill_budget = 0
+
+    @property
+    def running(self) -> bool:
+        return self._lock.locked()
+
+    async def run_cycle(self) -> CycleReport:
+        async with self._lock:
+            report = await self._cycle()
+            self.last_report = report
+            return report
+
+    # ------------------------------------------------------------------------------------------------ the cycle
+    async def _cycle(self) -> CycleReport:
+        report = CycleReport(started_at=utcnow())
+        nodes = await asyncio.to_thread(load_assigned_nodes)
+        epoch_info = await self._call(report, 'node_api', self.upstreams.node_api.epochs_latest())
+        tracker = await self._call(report, 'tracker', self.upstreams.tracker.inference_current())
+        now = utcnow()
+        tracker_fresh = tracker is not None and tracker.cached_at is not None and now - tracker.cached_at <= TRACKER_MAX_AGE
+        if tracker is not None and not tracker_fresh:
+            report.errors.setdefault('tracker', 'data older than 10 minutes')
+        participants: EpochParticipants | None = None
+        if tracker_fresh:
+            report.source = 'tracker'
+            self.known_addresses = frozenset(p.address for p in tracker.participants)
+        else:
+            participants = await self._call(report, 'node_api', self.upstreams.node_api.current_participants())
+            if participants is not None:
+                report.source = 'node_api'
+                self.known_addresses = frozenset(p.index for p in participants.participants)
+        if report.source is None:
+            report.stale = True
+            report.stale_reason = '; '.join(f'{k}: {v}' for k, v in sorted(report.errors.items())) or 'no data'
+
+        current_epoch = (epoch_info.epoch_index if epoch_info else None) or \
+            (tracker.epoch_id if tracker_fresh else None) or (participants.epoch_id if participants else None)
+        report.epoch_id = current_epoch
+        self._backfill_budget = BACKFILL_CALLS_PER_CYCLE
+        node_api_ok = 'node_api' not in report.errors
+
+        results = await asyncio.gather(*(
+            self._refresh_node(node, report, now=now, epoch_info=epoch_info, tracker=tracker if tracker_fresh else None,
+                               participants=participants, current_epoch=current_epoch, node_api_ok=node_api_ok)
+            for node in nodes))
+        report.nodes = len(results)
+        report.finished_at = utcnow()
+        block_seconds = _block_seconds(tracker, epoch_info)
+        report.new_epochs_stored = await asyncio.to_thread(
+            write_cycle, report, list(results), epoch_info, tracker if tracker_fresh else None, participants,
+            block_seconds, self._health_rows(report))
+        log.info('refresh cycle: source=%s epoch=%s nodes=%d new_epochs=%d in %.2f s%s', report.source,
+                 report.epoch_id, report.nodes, report.new_epochs_stored, report.duration_s or 0,
+                 f' (stale: {report.stale_reason})' if report.stale else '')
+        return report
+
+    async def _refresh_node(self, node: AssignedNode, report: CycleReport, *, now: datetime,
+                            epoch_info: EpochsLatest | None, tracker: InferenceResponse | None,
+                            participants: EpochParticipants | None, current_epoch: int | None,
+                            node_api_ok: bool) -> NodeResult:
+        async with self._semaphore:
+            api = self.upstreams.node_api
+            member_url = _inference_url(node.address, tracker, participants) or node.inference_url
+            probe: ProbeResult | None = None
+            if member_url:
+                probe = await probe_liveness(self.upstreams.probe_client, member_url)
+            liveness = advance_liveness(node.liveness, probe.ok, probe.error, now) if probe else node.liveness
+
+            hardware, hardware_epoch = node.hardware, node.hardware_epoch
+            if current_epoch is not None and hardware_epoch != current_epoch and node_api_ok:
+                hardware = tuple(await api.hardware_nodes(node.address))  # errors give []: retried next epoch
+                hardware_epoch = current_epoch
+
+            view = None
+            if report.source == 'tracker':
+                registered = True
+                if tracker.participant(node.address) is None:  # not in the active set: is it registered at all?
+                    registered = await self._registered(node.address)
+                details = None
+                if hardware:
+                    p = tracker.participant(node.address)
+                    details = ParticipantDetailsResponse(participant=p, rewards=(), seed=None, warm_keys=(),
+                                                         ml_nodes=hardware) if p else None
+                view = build_node_view(node.address, TrackerSnapshot(tracker, details, registered), now=now,
+                                       liveness=liveness, epoch=epoch_info, node_api_reachable=node_api_ok)
+            elif report.source == 'node_api':
+                chain = await self._quiet(api.participant(node.address))
+                registered = None if chain is _FAILED else chain is not None
+                snapshot = NodeApiSnapshot(participants=participants, chain_participant=None if chain is _FAILED else chain,
+                                           fetched_at=now, registered=registered, hardware_nodes=hardware)
+                view = build_node_view(node.address, snapshot, now=now, liveness=liveness, epoch=epoch_info)
+
+            summaries, scanned_from = [], node.earnings_scanned_from
+            if current_epoch is not None and node_api_ok:
+                summaries, scanned_from = await self._new_summaries(node, current_epoch)
+            return NodeResult(node, view, liveness, hardware_epoch, hardware, summaries, scanned_from)
+
+    async def _new_summaries(self, node: AssignedNode, current_epoch: int) -> tuple[list[EpochPerformanceSummary], int | None]:
+        """Settled epochs we don't have yet, plus recent unclaimed ones (their claimed flag still changes)."""
+        latest_settled = current_epoch - 1
+        backfill = node.earnings_scanned_from is None and self._backfill_budget >= self.backfill_epochs
+        if backfill:
+            self._backfill_budget -= self.backfill_epochs
+        if backfill:
+            wanted = range(latest_settled, max(0, latest_settled - self.backfill_epochs), -1)
+            scanned_from = wanted[-1] if len(wanted) else latest_settled
+        else:
+            wanted = range(latest_settled, max(0, latest_settled - RECENT_EPOCHS), -1)
+            scanned_from = node.earnings_scanned_from
+        epochs = [e for e in wanted if e >= 1 and (e not in node.stored_epochs or not node.stored_epochs[e])]
+        results = await asyncio.gather(*(self._quiet(self.upstreams.node_api.epoch_performance_summary(e, node.address))
+                                         for e in epochs))
+        if not backfill or (any(r is _FAILED for r in results) and node.earnings_scanned_from is None):
+            scanned_from = node.earnings_scanned_from  # backfill not done or incomplete: again next cycle
+        return [r for r in results if isinstance(r, EpochPerformanceSummary)], scanned_from
+
+    async def _registered(self, address: str) -> bool | None:
+        chain = await self._quiet(self.upstreams.node_api.participant(address))
+        return None if chain is _FAILED else chain is not None
+
+    async def _call(self, report: CycleReport, source: str, call: Awaitable[T]) -> T | None:
+        try:
+            return await call
+        except (UpstreamError, SchemaError) as e:
+            # Expected when an upstream misbehaves: WARNING, and the cycle goes on with what it has.
+            reason = e.reason if isinstance(e, UpstreamError) else f'malformed payload ({e})'
+            report.errors.setdefault(source, reason)
+            log.warning('%s unavailable: %s', source, reason)
+            return None
+
+    async def _quiet(self, call: Awaitable[T]) -> T | object:
+        try:
+            return await call
+        except (UpstreamError, SchemaError) as e:
+            log.debug('per-node call failed: %s', e)
+            return _FAILED
+
+    def _health_rows(self, report: CycleReport) -> list[dict[str, Any]]:
+        rows = []
+        for source, client, url in (('tracker', self.upstreams.tracker, None),
+                                    ('node_api', self.upstreams.node_api, self.upstreams.node_api.current_base_url)):
+            health = client.health()
+            rows.append({'source': source, 'ok': source not in report.errors and health.ok is not False,
+                         'error': report.errors.get(source) or health.error, 'latency_ms': health.latency_ms,
+                         'base_url': url or getattr(client, 'base_url', None)})
+        return rows
+
+
+_FAILED = object()
+
+
+def _inference_url(address: str, tracker: InferenceResponse | None, participants: EpochParticipants | None) -> str:
+    if tracker is not None and (p := tracker.participant(address)) is not None:
+        return p.inference_url
+    if participants is not None and (m := participants.participant(address)) is not None:
+        return m.inference_url
+    return ''
+
+
+def _block_seconds(tracker: InferenceResponse | None, epoch_info: EpochsLatest | None) -> Decimal | None:
+    value = getattr(tracker, 'avg_block_time', None) if tracker is not None else None
+    return Decimal(str(value)) if value else None
+
+
+# ---------------------------------------------------------------------------------------------------- database
+def load_assigned_nodes() -> list[AssignedNode]:
+    with session_scope() as db:
+        rows = db.execute(
+            select(Node, NodeStatsCache).join(NodeAssignment, NodeAssignment.node_id == Node.id)
+            .outerjoin(NodeStatsCache, NodeStatsCache.node_id == Node.id)
+            .where(NodeAssignment.unassigned_at.is_(None)).order_by(Node.id)).all()
+        stored: dict[int, dict[int, bool]] = {}
+        for node_id, epoch_id, claimed in db.execute(
+                select(EarningsHistory.node_id, EarningsHistory.epoch_id, EarningsHistory.claimed)):
+            stored.setdefault(node_id, {})[epoch_id] = claimed
+        result = []
+        for node, cache in rows:
+            view = (cache.view if cache else None) or {}
+            internal = view.get('_refresh', {})
+            result.append(AssignedNode(
+                node_id=node.id, address=node.address,
+                liveness=node_cache.liveness_from_json(view.get('liveness')),
+                inference_url=view.get('inference_url') or '',
+                hardware_epoch=internal.get('hardware_epoch'),
+                hardware=node_cache.hardware_from_json(internal.get('hardware')),
+                earnings_scanned_from=internal.get('earnings_scanned_from'),
+                stored_epochs=stored.get(node.id, {})))
+        return result
+
+
+def write_cycle(report: CycleReport, results: list[NodeResult], epoch_info: EpochsLatest | None,
+                tracker: InferenceResponse | None, participants: EpochParticipants | None,
+                block_seconds: Decimal | None, health_rows: Iterable[dict[str, Any]]) -> int:
+    now = report.finished_at or utcnow()
+    with session_scope() as db:
+        snapshot = _write_network_snapshot(db, report, epoch_info, tracker, participants, block_seconds, now)
+        epoch_seconds = None
+        if snapshot.epoch_length and snapshot.avg_block_seconds:
+            epoch_seconds = float(snapshot.epoch_length * Decimal(snapshot.avg_block_seconds))
+        new_epochs = 0
+        for result in results:
+            _write_node(db, report, result, now)
+            new_epochs += _write_earnings(db, result, report.epoch_id, epoch_seconds, now)
+        for row in health_rows:
+            _write_health(db, row, now)
+    return new_epochs
+
+
+def _write_network_snapshot(db: Session, report: CycleReport, epoch_info: EpochsLatest | None,
+                            tracker: InferenceResponse | None, participants: EpochParticipants | None,
+                            block_seconds: Decimal | None, now: datetime) -> NetworkSnapshot:
+    previous = db.scalar(select(NetworkSnapshot).where(NetworkSnapshot.block_height.is_not(None))
+                         .order_by(NetworkSnapshot.id.desc()).limit(1))
+    height = epoch_info.block_height if epoch_info else (tracker.current_block_height if tracker else None)
+    block_time = tracker.current_block_timestamp if tracker else None
+    if block_seconds is None and previous is not None and height and previous.block_height and height > previous.block_height:
+        # Measured between our own snapshots when no upstream reports an average.
+        elapsed = Decimal(str((now - previous.taken_at).total_seconds()))
+        block_seconds = (elapsed / (height - previous.block_height)).quantize(Decimal('0.0001'))
+    if block_seconds is None and previous is not None:
+        block_seconds = previous.avg_block_seconds
+    members = tracker.participants if tracker else (participants.participants if participants else ())
+    failing = None
+    if tracker is not None and members:
+        bad = sum(1 for p in members if p.is_jailed is True or p.node_healthy is False)
+        failing = (Decimal(bad) / Decimal(len(members))).quantize(Decimal('0.0001'))
+    next_poc = epoch_info.epoch_stages.next_poc_start if epoch_info and epoch_info.epoch_stages else \
+        (tracker.next_poc_start_block if tracker else None)
+    snapshot = NetworkSnapshot(
+        taken_at=now, epoch_id=report.epoch_id, phase=epoch_info.phase.value if epoch_info and epoch_info.phase else None,
+        block_height=height, block_time=block_time, avg_block_seconds=block_seconds or DEFAULT_BLOCK_SECONDS,
+        epoch_length=epoch_info.epoch_length if epoch_info else (previous.epoch_length if previous else None),
+        next_poc_start_block=next_poc,
+        total_weight=(tracker.total_weight if tracker else participants.total_weight if participants else None),
+        participant_count=len(members) if members else None, failing_share=failing, source=report.source,
+        stale=report.stale, stale_reason=report.stale_reason)
+    db.add(snapshot)
+    return snapshot
+
+
+def _write_node(db: Session, report: CycleReport, result: NodeResult, now: datetime) -> None:
+    node = result.node
+    cache = db.get(NodeStatsCache, node.node_id)
+    if cache is None:
+        cache = NodeStatsCache(node_id=node.node_id, view={}, reasons=[])
+        db.add(cache)
+    internal = {'hardware_epoch': result.hardware_epoch, 'hardware': node_cache.hardware_to_json(result.hardware),
+                'earnings_scanned_from': result.scanned_from}
+    if result.view is None:
+        # No fresh data: keep the last-known view, mark it stale, and record "unknown" (never "down").
+        view = dict(cache.view or {})
+        view['_refresh'] = internal
+        if result.liveness is not None:
+            view['liveness'] = node_cache.to_jsonable(result.liveness)
+        cache.view = view
+        cache.stale = True
+        cache.stale_reason = report.stale_reason
+        cache.fetched_at = cache.fetched_at or None
+        cache.consecutive_probe_failures = result.liveness.consecutive_failures if result.liveness else 0
+        db.add(NodeStatusHistory(node_id=node.node_id, observed_at=now, status='unknown',
+                                 reasons=[{'code': 'no_fresh_data', 'params': {}}], epoch_id=report.epoch_id,
+                                 source=None))
+        return
+    view = result.view
+    data = node_cache.view_to_json(view)
+    data['_refresh'] = internal
+    reasons = [node_cache.to_jsonable(r) for r in view.reasons]
+    cache.status = view.status.value
+    cache.reasons = reasons
+    cache.view = data
+    cache.epoch_id = view.epoch_id
+    cache.weight = view.weight
+    cache.inference_count = view.counters.inference_count
+    cache.missed_requests = view.counters.missed_requests
+    cache.epoch_work_ngonka = view.counters.earned_coins
+    cache.consecutive_probe_failures = view.liveness.consecutive_failures if view.liveness else 0
+    cache.source = view.source
+    cache.data_as_of = view.as_of
+    cache.fetched_at = now
+    cache.stale = False
+    cache.stale_reason = None
+    db.add(NodeStatusHistory(node_id=node.node_id, observed_at=now, status=view.status.value, reasons=reasons,
+                             epoch_id=view.epoch_id, inference_count=view.counters.inference_count,
+                             missed_requests=view.counters.missed_requests, source=view.source))
+
+
+def _write_earnings(db: Session, result: NodeResult, current_epoch: int | None, epoch_seconds: float | None,
+                    now: datetime) -> int:
+    """Idempotent upsert: a settled epoch is written once; afterwards only its claimed flag may change."""
+    new = 0
+    for summary in result.summaries:
+        row = db.scalar(select(EarningsHistory).where(EarningsHistory.node_id == result.node.node_id,
+                                                      EarningsHistory.epoch_id == summary.epoch_index))
+        if row is not None:
+            if summary.claimed and not row.claimed:
+                row.claimed = True
+            continue
+        settled_at = now
+        if current_epoch is not None and epoch_seconds:
+            # Epoch N settles early in epoch N+1; older epochs are placed back by whole epochs (an estimate).
+            settled_at = now - timedelta(seconds=epoch_seconds * max(0, current_epoch - 1 - summary.epoch_index))
+        db.add(EarningsHistory(node_id=result.node.node_id, epoch_id=summary.epoch_index,
+                               reward_ngonka=summary.rewarded_coins, work_ngonka=summary.earned_coins,
+                               claimed=summary.claimed, inference_count=summary.inference_count,
+                               missed_requests=summary.missed_requests, settled_at=settled_at, source='node_api',
+                               fetched_at=now))
+        new += 1
+    return new
+
+
+def _write_health(db: Session, row: dict[str, Any], now: datetime) -> None:
+    health = db.get(UpstreamHealth, row['source'])
+    if health is None:
+        health = UpstreamHealth(source=row['source'], consecutive_failures=0)
+        db.add(health)
+    health.base_url = row.get('base_url')
+    if row['ok']:
+        health.last_success_at = now
+        health.consecutive_failures = 0
+        health.latency_ms = int(row['latency_ms']) if row.get('latency_ms') is not None else health.latency_ms
+    else:
+        health.last_error_at = now
+        health.last_error = (row.get('error') or 'unknown error')[:500]
+        health.consecutive_failures = (health.consecutive_failures or 0) + 1

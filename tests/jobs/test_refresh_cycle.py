@@ -1,0 +1,176 @@
+"""The refresh cycle over real HTTP against the simulator: what lands in the tables, failover, staleness."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from minegnk.db.engine import session_scope
+from minegnk.db.models import (EarningsHistory, NetworkSnapshot, NodeStatsCache, NodeStatusHistory, UpstreamHealth,
+                               User, UserSession, utcnow)
+from minegnk.jobs.refresh import RefreshJob, Upstreams
+
+
+@pytest.fixture
+def scenarios(control) -> dict[str, str]:
+    return control('scenarios')
+
+
+def caches(ids: dict[str, int]) -> dict[str, NodeStatsCache]:
+    with session_scope() as db:
+        return {address: db.get(NodeStatsCache, node_id) for address, node_id in ids.items()}
+
+
+def count(model, *where) -> int:
+    with session_scope() as db:
+        return db.scalar(select(func.count()).select_from(model).where(*where))
+
+
+async def test_full_cycle_fills_every_table_with_the_right_statuses(job, assign, scenarios, control):
+    ids = assign(list(scenarios.values()))
+    report = await job.run_cycle()
+    assert report.source == 'tracker' and not report.stale and report.nodes == 8
+    report = await job.run_cycle()  # offline needs two consecutive failed probes (anti-flap)
+
+    status = {key: caches(ids)[address].status for key, address in scenarios.items()}
+    assert status == {'healthy': 'healthy', 'healthy_ramping': 'healthy', 'jailed': 'jailed', 'offline': 'offline',
+                      'unhealthy_missed': 'unhealthy', 'unhealthy_ml_failed': 'unhealthy', 'inactive': 'inactive',
+                      'unclaimed_reward': 'healthy'}
+    cache = caches(ids)
+    missed = cache[scenarios['unhealthy_missed']]
+    assert [r['code'] for r in missed.reasons] == ['missed_test_failed']
+    assert missed.view['missed_test']['passed'] is False
+    assert cache[scenarios['healthy']].view['weight_share'] is not None
+    assert cache[scenarios['healthy']].source == 'tracker' and cache[scenarios['healthy']].stale is False
+
+    assert count(NodeStatusHistory) == 16  # one row per node per cycle
+    snapshot_epoch = control('state')['epoch']
+    with session_scope() as db:
+        snapshot = db.scalars(select(NetworkSnapshot).order_by(NetworkSnapshot.id.desc())).first()
+        assert snapshot.epoch_id == snapshot_epoch and snapshot.block_height > 0 and snapshot.source == 'tracker'
+        assert snapshot.epoch_length == 120 and snapshot.avg_block_seconds > 0
+        health = {h.source: h for h in db.scalars(select(UpstreamHealth))}
+        assert health['tracker'].last_success_at is not None and health['node_api'].last_error is None
+
+    # Settled earnings were backfilled: exact integers, the same the chain reports for each epoch.
+    healthy_id = ids[scenarios['healthy']]
+    with session_scope() as db:
+        rows = db.scalars(select(EarningsHistory).where(EarningsHistory.node_id == healthy_id)
+                          .order_by(EarningsHistory.epoch_id)).all()
+    assert len(rows) >= 30
+    assert rows[-1].epoch_id == snapshot_epoch - 1 or rows[-1].epoch_id == snapshot_epoch - 2
+    assert all(isinstance(r.reward_ngonka, int) and r.reward_ngonka > 0 for r in rows)
+
+
+async def test_settled_epoch_is_written_once_and_claimed_flag_updates(job, assign, scenarios, control):
+    ids = assign([scenarios['healthy'], scenarios['unclaimed_reward']])
+    await job.run_cycle()
+    before = count(EarningsHistory)
+    control('advance', {'epochs': 1})
+    report = await job.run_cycle()
+    assert report.new_epochs_stored == 2  # one new settled epoch per node
+    assert count(EarningsHistory) == before + 2
+    epoch = control('state')['epoch']
+    summary = control(f'participants/{scenarios["unclaimed_reward"]}')
+    assert summary  # the simulator knows it
+    with session_scope() as db:
+        unclaimed = db.scalar(select(EarningsHistory).where(
+            EarningsHistory.node_id == ids[scenarios['unclaimed_reward']], EarningsHistory.epoch_id == epoch - 1))
+        assert unclaimed is not None and unclaimed.claimed is False
+
+
+async def test_history_upserts_are_idempotent_across_restarts(job, assign, scenarios, sim):
+    assign(list(scenarios.values()))
+    await job.run_cycle()
+    rows = count(EarningsHistory)
+    restarted = RefreshJob(job.upstreams)  # a new process: nothing in memory, everything from the database
+    report = await restarted.run_cycle()
+    assert report.new_epochs_stored == 0
+    assert count(EarningsHistory) == rows
+    with session_scope() as db:
+        duplicates = db.execute(select(EarningsHistory.node_id, EarningsHistory.epoch_id, func.count())
+                                .group_by(EarningsHistory.node_id, EarningsHistory.epoch_id)
+                                .having(func.count() > 1)).all()
+    assert duplicates == []
+
+
+async def test_tracker_down_uses_the_node_api_and_records_the_source(job, assign, scenarios, control):
+    ids = assign([scenarios['healthy'], scenarios['inactive']])
+    control('faults', {'target': 'tracker', 'mode': 'http500'})
+    report = await job.run_cycle()
+    assert report.source == 'node_api' and not report.stale
+    assert 'tracker' in report.errors
+    cache = caches(ids)
+    assert cache[scenarios['healthy']].source == 'node_api'
+    assert cache[scenarios['healthy']].status == 'healthy'
+    assert cache[scenarios['inactive']].status == 'inactive'
+    with session_scope() as db:
+        assert db.get(UpstreamHealth, 'tracker').last_error == 'HTTP 500'
+
+
+async def test_one_node_url_down_fails_over_to_the_next(job, assign, scenarios, control, sim):
+    assign([scenarios['healthy']])
+    control('faults', {'target': 'n1', 'mode': 'down'})
+    control('faults', {'target': 'tracker', 'mode': 'http500'})
+    report = await job.run_cycle()
+    assert report.source == 'node_api'
+    assert job.upstreams.node_api.current_base_url != sim.node_urls[0]
+
+
+async def test_everything_down_keeps_last_known_data_marked_stale(job, assign, scenarios, control):
+    ids = assign([scenarios['healthy'], scenarios['jailed']])
+    await job.run_cycle()
+    before = caches(ids)
+    control('faults', {'target': 'all', 'mode': 'http500'})
+    report = await job.run_cycle()
+    assert report.stale and report.source is None
+    after = caches(ids)
+    for address in ids:
+        assert after[address].stale is True and 'HTTP 500' in after[address].stale_reason
+        assert after[address].status == before[address].status  # last known, not "down"
+        assert after[address].view['counters'] == before[address].view['counters']
+    with session_scope() as db:
+        latest = db.scalars(select(NodeStatusHistory).order_by(NodeStatusHistory.id.desc()).limit(2)).all()
+        assert {row.status for row in latest} == {'unknown'}
+    control('faults', {'target': 'all', 'mode': 'ok'})
+    report = await job.run_cycle()
+    assert not report.stale
+    assert all(not c.stale for c in caches(ids).values())
+
+
+@pytest.mark.parametrize('mode', ['malformed', 'truncated'])
+async def test_malformed_payloads_are_rejected_whole(job, assign, scenarios, control, mode):
+    ids = assign([scenarios['healthy']])
+    await job.run_cycle()
+    before = caches(ids)[scenarios['healthy']]
+    earnings = count(EarningsHistory)
+    control('faults', {'target': 'all', 'mode': mode})
+    report = await job.run_cycle()
+    assert report.stale
+    assert any(word in report.errors['tracker'] for word in ('malformed', 'JSON', 'unexpected payload'))
+    after = caches(ids)[scenarios['healthy']]
+    assert after.view['counters'] == before.view['counters'] and after.status == before.status
+    assert count(EarningsHistory) == earnings
+
+
+async def test_upstream_requests_per_cycle_do_not_grow_with_users(job, assign, scenarios, control):
+    assign(list(scenarios.values()))
+    await job.run_cycle()  # first cycle backfills history; compare steady-state cycles
+    await job.run_cycle()
+
+    async def requests_of_one_cycle() -> int:
+        control('stats/reset', {})
+        await job.run_cycle()
+        return control('stats')['total']
+    with_one_user = await requests_of_one_cycle()
+    with session_scope() as db:
+        for i in range(99):
+            user = User(email=f'user{i}@example.com', password_hash='x')
+            db.add(user)
+            db.flush()
+            db.add(UserSession(token_hash=f'{i:064d}', user_id=user.id, expires_at=utcnow().replace(year=2100)))
+    with_hundred_users = await requests_of_one_cycle()
+    assert with_one_user == with_hundred_users
+    assert with_one_user <= 8 * 3 + 5  # per node: probe (+ registration check / unsettled epoch), plus a few network calls
