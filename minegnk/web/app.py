@@ -11,7 +11,7 @@ from nicegui.storage import set_storage_secret
 from minegnk.config import Settings
 from minegnk.db.engine import init_database
 from minegnk.db.migrate import upgrade_to_head
-from minegnk.web import auth
+from minegnk.web import auth, background
 from minegnk.web.security import SecurityHeadersMiddleware
 
 log = logging.getLogger(__name__)
@@ -31,6 +31,7 @@ def setup(settings: Settings, *, migrate: bool = True) -> None:
     set_storage_secret(settings.resolved_secret('storage_secret'), session_kwargs(settings))
     app.add_middleware(SecurityHeadersMiddleware, https=settings.https)
     auth.install_revocation_listener()
+    background.install(settings)
 
     from minegnk.pages import admin, auth_pages, errors, home
     from minegnk.web import health

@@ -1,0 +1,56 @@
+"""Runs the refresh job on APScheduler's interval trigger inside the app's event loop."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from minegnk.db.models import utcnow
+from minegnk.jobs.refresh import CycleReport, RefreshJob
+from minegnk.services import system
+
+log = logging.getLogger(__name__)
+JOB_ID = 'refresh'
+
+
+class RefreshScheduler:
+    def __init__(self, job: RefreshJob, interval_seconds: int, on_cycle: Callable[[CycleReport], None]) -> None:
+        self.job = job
+        self.interval_seconds = interval_seconds
+        self.on_cycle = on_cycle
+        self.scheduler: AsyncIOScheduler | None = None
+
+    def start(self) -> None:
+        """Call from inside the running event loop (the app's startup hook), never at import."""
+        self.scheduler = AsyncIOScheduler(job_defaults={'coalesce': True, 'max_instances': 1, 'misfire_grace_time': 30})
+        self.scheduler.add_job(self.tick, 'interval', seconds=self.interval_seconds, id=JOB_ID, next_run_time=utcnow())
+        self.scheduler.start()
+        system.register_refresh_callback(self.run_now)
+
+    async def tick(self) -> CycleReport | None:
+        try:
+            report = await self.job.run_cycle()
+        except Exception:  # a bug in one cycle must not stop the next ones
+            log.exception('refresh cycle failed')
+            return None
+        next_run = self.next_run_time()
+        system.record_scheduler_run(report.finished_at, next_run)
+        self.on_cycle(report)
+        return report
+
+    def run_now(self) -> None:
+        """"Refresh now" from the admin page: run the job at once (skipped if a cycle is already running)."""
+        if self.scheduler is not None and not self.job.running:
+            self.scheduler.modify_job(JOB_ID, next_run_time=utcnow())
+
+    def next_run_time(self):  # noqa: ANN201
+        job = self.scheduler.get_job(JOB_ID) if self.scheduler else None
+        return job.next_run_time if job else utcnow() + timedelta(seconds=self.interval_seconds)
+
+    def shutdown(self) -> None:
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        self.scheduler = None
