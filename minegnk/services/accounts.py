@@ -181,21 +181,32 @@ def _active_admin_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(User).where(User.role == 'admin', User.is_active.is_(True)))
 
 
-def ensure_admin(session: Session, email: str, password: str, *, allow_demo_password: bool = False) -> tuple[User, bool]:
+def ensure_admin(session: Session, email: str, password: str) -> tuple[User, bool]:
     """Create an admin, or make an existing account an admin. Idempotent; returns (user, created)."""
+    return ensure_account(session, email, password, role='admin')
+
+
+def ensure_account(session: Session, email: str, password: str, *, role: str,
+                   allow_demo_password: bool = False) -> tuple[User, bool]:
+    """Create an account with ``role`` unless it exists (an existing one is activated and given the role)."""
+    if role not in ROLES:
+        raise AccountError('role_invalid', 'role')
     email = normalise_email(email)
     user = get_by_email(session, email)
     if user is not None:
-        if user.role != 'admin' or not user.is_active:
-            user.role, user.is_active = 'admin', True
-            audit.record(session, actor_id=None, action='user.promote_cli', target_type='user', target_id=user.id)
+        if (role == 'admin' and user.role != 'admin') or not user.is_active:
+            before = {'role': user.role, 'is_active': user.is_active}
+            user.role = 'admin' if role == 'admin' else user.role
+            user.is_active = True
+            audit.record(session, actor_id=None, action='user.promote_cli', target_type='user', target_id=user.id,
+                         before=before, after={'role': user.role, 'is_active': True})
         return user, False
     try:
         passwords.check_policy(password, email=email, allow_demo=allow_demo_password)
     except passwords.PasswordPolicyError as e:
         raise AccountError(e.code, 'password') from e
-    user = User(email=email, password_hash=passwords.hash_password(password), role='admin')
+    user = User(email=email, password_hash=passwords.hash_password(password), role=role)
     session.add(user)
     session.flush()
-    audit.record(session, actor_id=None, action='user.create_admin', target_type='user', target_id=user.id)
+    audit.record(session, actor_id=None, action=f'user.create_{role}', target_type='user', target_id=user.id)
     return user, True
