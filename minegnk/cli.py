@@ -23,12 +23,18 @@ def build_parser() -> argparse.ArgumentParser:
     admin = commands.add_parser('create-admin', help='create an administrator (password from MINEGNK_ADMIN_PASSWORD '
                                                      'or an interactive prompt); running it again changes nothing')
     admin.add_argument('email')
+    inspect = commands.add_parser('inspect', help='print the normalised view of any node address from the configured '
+                                                  'upstreams (support tool)')
+    inspect.add_argument('address')
+    inspect.add_argument('--json', action='store_true', help='one JSON object with stable keys; amounts in ngonka')
+    inspect.add_argument('--epochs', type=int, default=10, help='settled epochs to list (default 10)')
     return parser
 
 
 def configure_logging(settings: Settings) -> None:
     logging.basicConfig(level=settings.log_level.upper(), format='%(asctime)s %(levelname)s %(name)s: %(message)s')
     logging.getLogger('alembic.runtime.plugins').setLevel(logging.WARNING)
+    logging.getLogger('httpx').setLevel(logging.WARNING)  # one line per upstream request is noise
 
 
 def load_settings() -> Settings:
@@ -90,12 +96,35 @@ def bootstrap_admin_from_env(settings: Settings) -> None:
         log.warning('MINEGNK_ADMIN_EMAIL/MINEGNK_ADMIN_PASSWORD not used: %s', e.code)
 
 
-def serve(settings: Settings) -> None:
-    from nicegui import ui
+def cmd_inspect(settings: Settings, address: str, *, as_json: bool, epochs: int) -> int:
+    import asyncio
+    import json
+
+    from minegnk.jobs.inspect import inspect_address, render_text
+    from minegnk.services.addresses import InvalidAddress
+    try:
+        report = asyncio.run(inspect_address(settings, address, epochs=epochs))
+    except InvalidAddress as e:
+        print(f'Invalid address: {e.message}', file=sys.stderr)
+        return 2
+    print(json.dumps(report, indent=2, sort_keys=True) if as_json else render_text(report))
+    return 0 if report['reachable'] else 1
+
+
+def serve(settings: Settings, *, demo: bool = False) -> None:
+    from nicegui import app, ui
 
     from minegnk.web.app import run_kwargs, setup
-    setup(settings)
+    demo_run = None
+    if demo:
+        from minegnk.demo import start_demo
+        demo_run = start_demo(settings)
+        settings = demo_run.settings
+        app.on_shutdown(demo_run.stop)
+    setup(settings, prime_cycles=1 if demo_run else 0)
     bootstrap_admin_from_env(settings)
+    if demo_run is not None:
+        demo_run.seed()
     ui.run(**run_kwargs(settings))
 
 
@@ -117,8 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_migrate(settings)
     if args.command == 'create-admin':
         return cmd_create_admin(settings, args.email)
-    if args.demo:
-        from minegnk.demo import demo_settings
-        settings = demo_settings(settings)
-    serve(settings)
+    if args.command == 'inspect':
+        return cmd_inspect(settings, args.address, as_json=args.json, epochs=args.epochs)
+    serve(settings, demo=args.demo)
     return 0

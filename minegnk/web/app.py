@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 SESSION_COOKIE_MAX_AGE = int(timedelta(days=30).total_seconds())
 
 
-def setup(settings: Settings, *, migrate: bool = True) -> None:
+def setup(settings: Settings, *, migrate: bool = True, prime_cycles: int = 0) -> None:
     """Prepare everything ``ui.run`` needs; safe to call once per process (and once per test)."""
     url = settings.effective_database_url
     if migrate:
@@ -31,7 +31,7 @@ def setup(settings: Settings, *, migrate: bool = True) -> None:
     set_storage_secret(settings.resolved_secret('storage_secret'), session_kwargs(settings))
     app.add_middleware(SecurityHeadersMiddleware, https=settings.https)
     auth.install_revocation_listener()
-    background.install(settings)
+    background.install(settings, prime_cycles=prime_cycles)
 
     from minegnk.pages import admin, auth_pages, errors, home
     from minegnk.web import health

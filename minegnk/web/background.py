@@ -18,8 +18,9 @@ log = logging.getLogger(__name__)
 class Background:
     """The process's one refresher (enable it on exactly one instance: MINEGNK_SCHEDULER_ENABLED)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, prime_cycles: int = 0) -> None:
         self.settings = settings
+        self.prime_cycles = prime_cycles
         self.upstreams: Upstreams | None = None
         self.job: RefreshJob | None = None
         self.scheduler: RefreshScheduler | None = None
@@ -28,6 +29,8 @@ class Background:
         self.upstreams = Upstreams.from_settings(self.settings)
         self.job = RefreshJob(self.upstreams)
         self.scheduler = RefreshScheduler(self.job, self.settings.refresh_seconds, self._after_cycle)
+        for _ in range(self.prime_cycles):  # demo: data (and the two probes anti-flap needs) before the first page
+            self._after_cycle(await self.job.run_cycle())
         self.scheduler.start()
         assignment_events.node_assigned.connect(self._on_node_assigned)
         log.info('background refresh every %d s (tracker %s, node API %s)', self.settings.refresh_seconds,
@@ -50,10 +53,10 @@ class Background:
             core.loop.call_soon_threadsafe(self.scheduler.run_now)
 
 
-def install(settings: Settings) -> Background | None:
+def install(settings: Settings, *, prime_cycles: int = 0) -> Background | None:
     if not settings.scheduler_enabled:
         return None
-    background = Background(settings)
+    background = Background(settings, prime_cycles=prime_cycles)
     app.on_startup(background.start)
     app.on_shutdown(background.stop)
     return background
