@@ -83,9 +83,10 @@ def _retry_after(last) -> int:  # noqa: ANN001
     return max(1, int((last + LOCKOUT_WINDOW - utcnow()).total_seconds())) if last else int(LOCKOUT_WINDOW.total_seconds())
 
 
-def login(session: Session, email: str, password: str, *, persistent: bool = False, ip: str | None = None,
-          user_agent: str | None = None) -> LoginResult:
-    """Check the credentials and open a session. Failures never say whether the account exists."""
+def authenticate(session: Session, email: str, password: str, *, ip: str | None = None) -> User:
+    """Check credentials with every login rule (per-IP limit, per-account lockout, constant-time failure, disabled
+    accounts, hash upgrade) and record the attempt. Opens nothing: ``login`` adds a UI session, the API its tokens.
+    Failures never say whether the account exists."""
     key = (email or '').strip().lower()[:320]
     if ip:
         count, last = _recent_failures(session, ip=ip)
@@ -106,9 +107,21 @@ def login(session: Session, email: str, password: str, *, persistent: bool = Fal
         user.password_hash = new_hash
     user.last_login_at = utcnow()
     session.add(LoginAttempt(email=key, ip=ip, succeeded=True))
+    return user
+
+
+def login(session: Session, email: str, password: str, *, persistent: bool = False, ip: str | None = None,
+          user_agent: str | None = None) -> LoginResult:
+    """Check the credentials and open a session. Failures never say whether the account exists."""
+    user = authenticate(session, email, password, ip=ip)
     token = sessions.create_session(session, user, persistent=persistent, ip=ip, user_agent=user_agent)
     audit.record(session, actor_id=user.id, action='user.login', target_type='user', target_id=user.id, ip=ip)
     return LoginResult(user_id=user.id, token=token)
+
+
+def _revoke_api_tokens(session: Session, user_id: int, *, reason: str) -> None:
+    from minegnk.services import api_tokens  # api_tokens builds on this module
+    api_tokens.revoke_user_tokens(session, user_id, reason=reason)
 
 
 def _record_failure(session: Session, email: str, ip: str | None) -> None:
@@ -135,6 +148,7 @@ def change_password(session: Session, user_id: int, current: str, new: str, *, k
         raise AccountError(e.code, 'new_password') from e
     user.password_hash = passwords.hash_password(new)
     audit.record(session, actor_id=user.id, action='user.password_change', target_type='user', target_id=user.id)
+    _revoke_api_tokens(session, user.id, reason='password_change')
     return sessions.revoke_user_sessions(session, user.id, reason='password_change', keep_token_hash=keep_token_hash)
 
 
@@ -149,6 +163,7 @@ def set_active(session: Session, *, actor_id: int | None, user_id: int, active: 
     user.is_active = active
     if not active:
         sessions.revoke_user_sessions(session, user.id, reason='deactivated')
+        _revoke_api_tokens(session, user.id, reason='deactivated')
     audit.record(session, actor_id=actor_id, action='user.activate' if active else 'user.deactivate',
                  target_type='user', target_id=user.id, before=before, after={'is_active': active})
     return user
