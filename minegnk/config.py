@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     reconnect_timeout: float = Field(15.0, ge=1, le=300)
     log_level: str = 'INFO'
     demo_password: str = 'demo-password'
+    api_rate_per_minute: int = Field(600, ge=1, le=10_000_000)  # API requests per login (token family) per minute
 
     @field_validator('database_url')
     @classmethod
