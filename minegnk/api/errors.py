@@ -1,0 +1,156 @@
+"""One error shape for every API failure: ``{"error": {"code", "message", "details"}}``.
+
+The API's routes use ``ApiRoute``, which turns everything a handler or a dependency raises into that shape: our own
+``ApiError``, request validation (422, naming each field), HTTP errors, and anything unexpected (500, logged here,
+never shown). Being a route class, it works the same on NiceGUI's app and on the standalone app, without touching
+the pages' exception handlers.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import orjson
+from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError, ResponseValidationError
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger('minegnk.api')
+
+MESSAGES = {
+    'unauthenticated': 'A valid access token is required (Authorization: Bearer <token>).',
+    'token_expired': 'The access token has expired; get a new one from /api/v1/auth/refresh.',
+    'token_invalid': 'The access token is not valid.',
+    'token_revoked': 'This login has ended (logout, password change or deactivation); log in again.',
+    'forbidden': 'You are not allowed to do this.',
+    'not_found': 'Not found.',
+    'validation_error': 'The request is not valid; see details for each field.',
+    'rate_limited': 'Too many requests; retry after the number of seconds in the Retry-After header.',
+    'invalid_credentials': 'Invalid email or password.',
+    'account_locked': 'Too many failed logins for this account; try again later.',
+    'too_many_attempts_ip': 'Too many failed logins from this address; try again later.',
+    'refresh_invalid': 'The refresh token is not valid.',
+    'refresh_expired': 'The refresh token has expired; log in again.',
+    'refresh_revoked': 'The refresh token was revoked; log in again.',
+    'refresh_reused': 'This refresh token was already used; every token of this login has been revoked.',
+    'conflict': 'The request conflicts with the current state.',
+    'internal_error': 'An unexpected error happened on our side. It has been logged; please try again.',
+}
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description='Stable machine-readable reason, e.g. `validation_error`, `not_found`.')
+    message: str = Field(description='Human-readable explanation (English).')
+    details: Any = Field(None, description='Extra data; for `validation_error` a list of `{field, code, message}`.')
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+class FieldError(BaseModel):
+    field: str
+    code: str
+    message: str
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str | None = None, *, details: Any = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(code)
+        self.status = status
+        self.code = code
+        self.message = message or MESSAGES.get(code, code.replace('_', ' '))
+        self.details = details
+        self.headers = headers
+
+
+def unauthenticated(code: str = 'unauthenticated') -> ApiError:
+    return ApiError(401, code, headers={'WWW-Authenticate': 'Bearer'})
+
+
+def not_found() -> ApiError:
+    return ApiError(404, 'not_found')
+
+
+def invalid(errors: dict[str, str] | list[tuple[str, str]], message: str | None = None) -> ApiError:
+    """422 naming each field: ``{field: code}`` (codes from the services)."""
+    items = errors.items() if isinstance(errors, dict) else errors
+    details = [{'field': f, 'code': c, 'message': c.replace('_', ' ')} for f, c in items]
+    return ApiError(422, 'validation_error', message, details=details)
+
+
+def rate_limited(retry_after: float) -> ApiError:
+    seconds = max(1, math.ceil(retry_after))
+    return ApiError(429, 'rate_limited', details={'retry_after': seconds}, headers={'Retry-After': str(seconds)})
+
+
+def error_response(status: int, code: str, message: str, details: Any = None,
+                   headers: dict[str, str] | None = None) -> Response:
+    body = orjson.dumps({'error': {'code': code, 'message': message, 'details': details}})
+    return Response(body, status_code=status, media_type='application/json', headers=headers)
+
+
+def _field_name(loc: tuple | list) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ('body', 'query', 'path', 'header', 'cookie'):
+        parts = parts[1:] or parts
+    return '.'.join(parts) or 'body'
+
+
+def validation_response(exc: RequestValidationError) -> Response:
+    details = []
+    for err in exc.errors():
+        details.append({'field': _field_name(err.get('loc', ())), 'code': str(err.get('type', 'invalid')),
+                        'message': str(err.get('msg', 'invalid value'))})
+    return error_response(422, 'validation_error', MESSAGES['validation_error'], details)
+
+
+def to_response(exc: BaseException, request: Request) -> Response:
+    if isinstance(exc, ApiError):
+        return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
+    if isinstance(exc, RequestValidationError):
+        return validation_response(exc)
+    if isinstance(exc, StarletteHTTPException):
+        code = {401: 'unauthenticated', 403: 'forbidden', 404: 'not_found', 405: 'method_not_allowed'}.get(
+            exc.status_code, 'http_error')
+        return error_response(exc.status_code, code, MESSAGES.get(code, str(exc.detail)), None,
+                              getattr(exc, 'headers', None))
+    if isinstance(exc, ResponseValidationError):
+        log.error('API response did not match its schema: %s %s: %s', request.method, request.url.path, exc.errors())
+    else:
+        log.exception('API request failed: %s %s', request.method, request.url.path, exc_info=exc)
+    return error_response(500, 'internal_error', MESSAGES['internal_error'])
+
+
+class ApiRoute(APIRoute):
+    """Every failure of an API route, in one shape."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def guarded(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except Exception as exc:  # noqa: BLE001 - the point of this class
+                return to_response(exc, request)
+        return guarded
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI documentation of the error responses a route can give (every route may also give 500)."""
+    text = {400: 'Bad request', 401: 'Missing, invalid, expired or revoked access token', 403: 'Not allowed',
+            404: 'Not found (or not yours)', 409: 'Conflicts with the current state', 422: 'Invalid input; `details` names each field',
+            429: 'Rate limited; see the `Retry-After` header', 500: 'Unexpected server error (details are logged, never returned)'}
+    result: dict[int | str, dict[str, Any]] = {}
+    for status in (*statuses, 500):
+        entry: dict[str, Any] = {'model': ErrorBody, 'description': text.get(status, 'Error')}
+        if status == 429:
+            entry['headers'] = {'Retry-After': {'schema': {'type': 'integer'}, 'description': 'Seconds to wait'}}
+        result[status] = entry
+    return result
