@@ -31,6 +31,12 @@ NAV_ITEMS = (
 )
 ADMIN_NAV_ITEMS = (
     NavItem(N_('Overview'), 'admin_panel_settings', '/admin'),
+    NavItem(N_('Users'), 'group', '/admin/users'),
+    NavItem(N_('Nodes'), 'dns', '/admin/nodes'),
+    NavItem(N_('Assign nodes'), 'add_link', '/admin/nodes/assign'),
+    NavItem(N_('Exchange rates'), 'currency_exchange', '/admin/rates'),
+    NavItem(N_('System'), 'monitor_heart', '/admin/system'),
+    NavItem(N_('Audit log'), 'history', '/admin/audit'),
 )
 
 

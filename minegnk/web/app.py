@@ -40,6 +40,12 @@ def setup(settings: Settings, *, migrate: bool = True, prime_cycles: int = 0) ->
     auth_pages.register()
     home.register()
     admin.register()
+    from minegnk.pages import admin_audit, admin_nodes, admin_rates, admin_system, admin_users
+    admin_users.register()
+    admin_nodes.register()
+    admin_rates.register()
+    admin_system.register()
+    admin_audit.register()
 
 
 def session_kwargs(settings: Settings) -> dict:
