@@ -96,17 +96,26 @@ def error_response(status: int, code: str, message: str, details: Any = None,
     return Response(body, status_code=status, media_type='application/json', headers=headers)
 
 
+_TYPE_TAGS = frozenset({'str', 'int', 'float', 'bool', 'none', 'decimal', 'date', 'datetime', 'bytes'})
+
+
 def _field_name(loc: tuple | list) -> str:
     parts = [str(p) for p in loc]
     if parts and parts[0] in ('body', 'query', 'path', 'header', 'cookie'):
         parts = parts[1:] or parts
+    # pydantic names the member of a union that failed (``budget_min.str``): the field is what a client sent
+    parts = [p for p in parts if p not in _TYPE_TAGS and '[' not in p and not p.startswith('function-')] or parts
     return '.'.join(parts) or 'body'
 
 
 def validation_response(exc: RequestValidationError) -> Response:
-    details = []
+    details, seen = [], set()
     for err in exc.errors():
-        details.append({'field': _field_name(err.get('loc', ())), 'code': str(err.get('type', 'invalid')),
+        field = _field_name(err.get('loc', ()))
+        if field in seen:  # one entry per field (a union reports each member)
+            continue
+        seen.add(field)
+        details.append({'field': field, 'code': str(err.get('type', 'invalid')),
                         'message': str(err.get('msg', 'invalid value'))})
     return error_response(422, 'validation_error', MESSAGES['validation_error'], details)
 
