@@ -28,6 +28,7 @@ class NavItem:
 
 NAV_ITEMS = (
     NavItem(N_('Dashboard'), 'dashboard', '/'),
+    NavItem(N_('My nodes'), 'dns', '/nodes'),
 )
 ADMIN_NAV_ITEMS = (
     NavItem(N_('Overview'), 'admin_panel_settings', '/admin'),

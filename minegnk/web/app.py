@@ -33,12 +33,13 @@ def setup(settings: Settings, *, migrate: bool = True, prime_cycles: int = 0) ->
     auth.install_revocation_listener()
     background.install(settings, prime_cycles=prime_cycles)
 
-    from minegnk.pages import admin, auth_pages, errors, home
+    from minegnk.pages import admin, auth_pages, dashboard, errors, nodes
     from minegnk.web import health
     health.register()
     errors.register()
     auth_pages.register()
-    home.register()
+    dashboard.register()
+    nodes.register()
     admin.register()
     from minegnk.pages import admin_audit, admin_nodes, admin_rates, admin_system, admin_users
     admin_users.register()

@@ -1,0 +1,291 @@
+"""The customer's dashboard (``/``): summary cards, earnings chart, nodes needing attention first, the activity
+feed and the network strip. Renders from our database only and refreshes in place after each background refresh."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from typing import Any
+
+from nicegui import run, ui
+
+from minegnk.components import charts
+from minegnk.components.amounts import amount, gnk_text
+from minegnk.components.frame import frame
+from minegnk.components.freshness import ago_text, datetime_text, learn_browser_timezone, page_timezone
+from minegnk.components.live_updates import on_data_changed
+from minegnk.components.locale import N_, _, _n
+from minegnk.components.network_strip import network_strip
+from minegnk.components.status_badge import node_name, reason_text, reasons_text, status_badge, status_label
+from minegnk.db.engine import session_scope
+from minegnk.services import dashboard as dash
+from minegnk.services.sessions import SessionUser
+from minegnk.web import auth
+
+OVERVIEW_ROWS = 10
+FEED_PER_PAGE = 10
+REQUEST_STATUS_LABELS = {
+    'pending': N_('pending'), 'in_progress': N_('in progress'), 'completed': N_('completed'),
+    'rejected': N_('rejected'), 'cancelled': N_('cancelled'),
+}
+
+
+def load(user_id: int, tz: tzinfo) -> dash.LoadedDashboard:
+    with session_scope() as db:
+        return dash.load_dashboard(db, user_id, tz=tz)
+
+
+def load_feed(user_id: int, page: int, current_epoch: int | None) -> dash.ActivityPage:
+    with session_scope() as db:
+        return dash.activity_page(db, user_id, page=page, per_page=FEED_PER_PAGE, current_epoch=current_epoch)
+
+
+class DashboardPage:
+    """One open dashboard. Its refreshable parts belong to this instance, so refreshing one page never touches
+    another user's page."""
+
+    def __init__(self, user: SessionUser, data: dash.LoadedDashboard, tz: tzinfo) -> None:
+        self.user = user
+        self.data = data
+        self.tz = tz
+        self.days = 30
+        self.bucket = 'day'
+        self.mode = 'total'
+        self.feed_page = 1
+        self.feed_data: dash.ActivityPage | None = None
+
+    async def reload(self) -> None:
+        self.data = await run.io_bound(load, self.user.user_id, self.tz)
+        self.body.refresh()
+        await self.refresh_feed()
+
+    async def refresh_feed(self) -> None:
+        self.feed_data = await run.io_bound(load_feed, self.user.user_id, self.feed_page, self.data.network.epoch_id)
+        self.feed.refresh()
+
+    def timezone_changed(self, tz: tzinfo) -> None:
+        self.tz = tz
+        ui.timer(0, self.reload, once=True)
+
+    @ui.refreshable_method
+    def body(self) -> None:
+        network_strip(self.data.network, self.tz)
+        if not self.data.summaries:
+            empty_state()
+        else:
+            self.cards()
+            self.earnings_chart()
+            self.overview()
+        with ui.card().classes('w-full').props('flat bordered').mark('activity'):
+            ui.label(_('Recent activity')).classes('text-lg font-semibold')
+            self.feed()
+
+    def cards(self) -> None:
+        c = self.data.cards
+        currency = self.user.currency
+        with ui.element('div').classes('grid w-full gap-3 grid-cols-1 sm:grid-cols-2 lg:grid-cols-4'):
+            with _card('/nodes?status=healthy', 'card-nodes'):
+                ui.label(_('Nodes')).classes('text-sm text-gray-500')
+                ui.label(_('{healthy} of {total} healthy', healthy=c.healthy_nodes, total=c.total_nodes)) \
+                    .classes('text-2xl font-semibold').mark('card-nodes-value')
+                if c.attention_nodes:
+                    ui.link(_n('{n} needs attention', '{n} need attention', c.attention_nodes),
+                            '/nodes?status=attention').classes('text-sm text-negative').mark('card-attention')
+                else:
+                    ui.label(_('nothing needs attention')).classes('text-sm text-positive')
+            with _card('/nodes?sort=gpu', 'card-gpus'):
+                ui.label(_('GPUs')).classes('text-sm text-gray-500')
+                ui.label(str(c.total_gpus)).classes('text-2xl font-semibold').mark('card-gpus-value')
+                if c.nodes_without_gpu_info:
+                    ui.label(_n('{n} node without GPU details', '{n} nodes without GPU details',
+                                c.nodes_without_gpu_info)).classes('text-sm text-gray-500')
+            with _card('/nodes?sort=per_day&desc=1', 'card-earnings'):
+                ui.label(_('Earnings, last 30 days')).classes('text-sm text-gray-500')
+                with ui.element('div').mark('card-earnings-30d'):
+                    amount(c.earnings_30d_ngonka, currency, self.data.rates, tz=self.tz, big=True)
+                ui.label(_('This month')).classes('text-sm text-gray-500 pt-1')
+                with ui.element('div').mark('card-earnings-month'):
+                    amount(c.earnings_month_ngonka, currency, self.data.rates, tz=self.tz)
+            with _card('/requests', 'card-requests'):
+                ui.label(_('Open requests')).classes('text-sm text-gray-500')
+                ui.label(str(c.open_requests)).classes('text-2xl font-semibold').mark('card-requests-value')
+                ui.label(_('pending or in progress')).classes('text-sm text-gray-500')
+
+    def names(self) -> dict[int, str]:
+        return {s.node_id: node_name(s.label, s.address) for s in self.data.summaries}
+
+    def earnings_chart(self) -> None:
+        with ui.card().classes('w-full').props('flat bordered').mark('earnings'):
+            with ui.row().classes('w-full items-center gap-2'):
+                ui.label(_('Earnings')).classes('text-lg font-semibold')
+                ui.space()
+                ui.toggle({'day': _('Per day'), 'week': _('Per week')}, value=self.bucket,
+                          on_change=lambda e: self.set_chart(bucket=e.value)).props('dense no-caps') \
+                    .mark('chart-bucket')
+                ui.toggle({30: _('30 days'), 90: _('90 days')}, value=self.days,
+                          on_change=lambda e: self.set_chart(days=e.value)).props('dense no-caps').mark('chart-days')
+                ui.select({'total': _('Total'), 'stack': _('Stacked by node'), 'group': _('Side by side by node')},
+                          value=self.mode, on_change=lambda e: self.set_chart(mode=e.value)) \
+                    .props('dense outlined options-dense').classes('w-48').mark('chart-mode')
+            self.chart()
+
+    def set_chart(self, **changes: Any) -> None:
+        for key, value in changes.items():
+            setattr(self, key, value)
+        self.chart.refresh()
+
+    def series(self) -> dash.EarningsSeries:
+        return dash.earnings_series(self.data.earning_rows, node_ids=[s.node_id for s in self.data.summaries],
+                                    estimates=dash.current_estimates(self.data.summaries), days=self.days,
+                                    bucket=self.bucket, tz=self.tz)
+
+    @ui.refreshable_method
+    def chart(self) -> None:
+        series = self.series()
+        charts.plotly(charts.earnings_figure(series, mode=self.mode, names=self.names()), marker='earnings-chart')
+        with ui.row().classes('w-full gap-x-6 gap-y-1 text-sm text-gray-600 dark:text-gray-400'):
+            ui.label(_('Settled in this period: {amount}', amount=gnk_text(series.settled_sum, 2))) \
+                .mark('chart-settled-sum')
+            if series.estimate_sum:
+                with ui.row().classes('items-center gap-1'):
+                    ui.label(_('Current epoch so far (estimate): ≈ {amount}', amount=gnk_text(series.estimate_sum, 2))) \
+                        .mark('chart-estimate-sum')
+                    ui.icon('info', size='xs')
+                    ui.tooltip(_('An estimate from this epoch\'s weights and the fixed epoch reward, plus work coins '
+                                 'earned so far. The settled amount replaces it when the epoch ends.'))
+
+    def overview(self) -> None:
+        summaries = self.data.summaries
+        currency = self.user.currency
+        with ui.card().classes('w-full').props('flat bordered').mark('overview'):
+            with ui.row().classes('w-full items-center'):
+                ui.label(_('Your nodes')).classes('text-lg font-semibold')
+                ui.space()
+                ui.link(_('All {n} nodes', n=len(summaries)), '/nodes').mark('overview-all')
+            with ui.column().classes('w-full gap-0'):
+                for s in summaries[:OVERVIEW_ROWS]:
+                    problem = s.needs_attention
+                    with ui.row().classes('w-full items-center gap-x-3 gap-y-1 py-2 px-1 border-b border-gray-200 '
+                                          'dark:border-gray-700 ' + ('bg-red-50 dark:bg-red-950' if problem else '')) \
+                            .mark('overview-row'):
+                        with ui.element('div').classes('w-24 shrink-0'):
+                            status_badge(s.status, s.reasons, tz=self.tz)
+                        with ui.column().classes('gap-0 min-w-0 flex-1'):
+                            ui.link(node_name(s.label, s.address), f'/nodes/{s.address}') \
+                                .classes('font-medium truncate').mark('overview-link')
+                            if s.reasons:
+                                ui.label(reason_text(s.reasons[0], self.tz)) \
+                                    .classes('text-xs text-gray-600 dark:text-gray-400 break-words')
+                            elif s.stale:
+                                ui.label(_('data is stale: {reason}', reason=s.stale_reason or '')) \
+                                    .classes('text-xs text-amber-700 break-words')
+                        with ui.column().classes('gap-0 items-end shrink-0'):
+                            ui.label(_('per day')).classes('text-xs text-gray-500')
+                            amount(s.per_day_ngonka, currency, self.data.rates, tz=self.tz)
+                if len(summaries) > OVERVIEW_ROWS:
+                    ui.link(_('Show all {n} nodes', n=len(summaries)), '/nodes').classes('pt-2')
+
+    @ui.refreshable_method
+    def feed(self) -> None:
+        page = self.feed_data
+        if page is None:
+            with ui.row().classes('items-center gap-2 text-gray-500').mark('feed-loading'):
+                ui.spinner(size='sm')
+                ui.label(_('Loading activity…'))
+            return
+        if not page.items:
+            ui.label(_('Nothing has happened yet.')).classes('text-gray-500').mark('feed-empty')
+            return
+        with ui.column().classes('w-full gap-0').mark('feed'):
+            for item in page.items:
+                icon, color, text, detail = describe(item, self.tz)
+                with ui.row().classes('w-full items-start gap-3 py-2 border-b border-gray-100 dark:border-gray-800 '
+                                      'no-wrap').mark('feed-item'):
+                    ui.icon(icon).classes(f'text-xl {color} shrink-0')
+                    with ui.column().classes('gap-0 min-w-0 flex-1'):
+                        if item.address:
+                            ui.link(text, f'/nodes/{item.address}').classes('break-words').mark('feed-text')
+                        else:
+                            ui.label(text).classes('break-words').mark('feed-text')
+                        if detail:
+                            ui.label(detail).classes('text-xs text-gray-600 dark:text-gray-400 break-words')
+                    label = ui.label(ago_text(item.at)).classes('text-xs text-gray-500 whitespace-nowrap shrink-0')
+                    with label:
+                        ui.tooltip(datetime_text(item.at, self.tz))
+        if page.pages > 1:
+            async def go(e: Any) -> None:
+                self.feed_page = int(e.value)
+                await self.refresh_feed()
+            ui.pagination(1, page.pages, direction_links=True, value=page.page, on_change=go) \
+                .props('max-pages=5 boundary-numbers').mark('feed-pages')
+
+
+def register() -> None:
+    @auth.protected_page('/')
+    async def dashboard(user: SessionUser) -> None:
+        tz = page_timezone(user)
+        view = DashboardPage(user, await run.io_bound(load, user.user_id, tz), tz)
+        with frame(_('Dashboard'), user):
+            ui.label(_('Dashboard')).classes('text-2xl font-semibold').mark('page-title')
+            view.body()
+        on_data_changed(user.user_id, view.reload)
+        ui.timer(0, view.refresh_feed, once=True)
+        ui.timer(0.1, lambda: learn_browser_timezone(user, view.timezone_changed), once=True)
+
+
+def empty_state() -> None:
+    with ui.card().classes('w-full items-center text-center gap-2 py-8').mark('empty-state'):
+        ui.icon('dns').classes('text-5xl text-primary')
+        ui.label(_('Welcome to MineGNK')).classes('text-xl font-semibold')
+        ui.label(_('MineGNK shows the status and earnings of your Gonka nodes in one place. '
+                   'Once support assigns nodes to your account, they appear here.')).classes('text-gray-600 max-w-lg')
+        ui.label(_('MineGNK rents GPU servers that run as hosts on the Gonka network and watches them for you: '
+                   'health, jail and missed-request checks, and every epoch\'s reward.')).classes('text-gray-600 max-w-lg')
+        ui.button(_('Request a node'), icon='add', on_click=lambda: ui.navigate.to('/requests/new')) \
+            .mark('request-node')
+
+
+def _card(target: str, marker: str) -> ui.card:
+    link = ui.link(target=target).classes('no-underline text-inherit min-w-0').mark(f'{marker}-link')
+    with link:
+        card = ui.card().classes('w-full h-full p-4 gap-1 hover:shadow-md cursor-pointer').props('flat bordered') \
+            .mark(marker)
+    return card
+
+
+def describe(item: dash.ActivityItem, tz: tzinfo | None) -> tuple[str, str, str, str]:
+    """(icon, colour class, text, detail) of one feed item, in plain words."""
+    name = node_name(item.label, item.address) if item.address else ''
+    p = item.params
+    if item.kind == 'status_change':
+        bad = p['to'] in dash.ATTENTION_STATUSES
+        return ('trending_down' if bad else 'trending_up', 'text-negative' if bad else 'text-positive',
+                _('{node}: {before} → {after}', node=name, before=status_label(p['from']), after=status_label(p['to'])),
+                reasons_text(p.get('reasons') or [], tz))
+    if item.kind == 'epoch_settled':
+        return ('paid', 'text-positive',
+                _n('Epoch {epoch} settled: {amount} for {n} node', 'Epoch {epoch} settled: {amount} for {n} nodes',
+                   p['nodes'], epoch=p['epoch'], amount=gnk_text(p['ngonka'], 2)), '')
+    if item.kind == 'reward_unclaimed':
+        return ('hourglass_bottom', 'text-warning',
+                _('{node}: the reward of epoch {epoch} ({amount}) is not claimed yet', node=name, epoch=p['epoch'],
+                  amount=gnk_text(p['ngonka'], 2)),
+                _('An epoch\'s reward burns if it is not claimed before the next epoch ends.'))
+    if item.kind == 'reward_burned':
+        return ('local_fire_department', 'text-negative',
+                _('{node}: the reward of epoch {epoch} ({amount}) was not claimed in time and burned', node=name,
+                  epoch=p['epoch'], amount=gnk_text(p['ngonka'], 2)), '')
+    if item.kind == 'request_status':
+        after = _(REQUEST_STATUS_LABELS.get(p.get('to') or '', 'pending'))
+        if p.get('from'):
+            text = _('Request #{id}: {before} → {after}', id=p['request_id'],
+                     before=_(REQUEST_STATUS_LABELS.get(p['from'], 'pending')), after=after)
+        else:
+            text = _('Request #{id} created ({status})', id=p['request_id'], status=after)
+        detail = f'{p["quantity"]} × {p["gpu_type"]}' if p.get('gpu_type') and p.get('quantity') else ''
+        return ('support_agent', 'text-primary', text, detail)
+    if item.kind == 'node_assigned':
+        return ('add_circle', 'text-positive', _('Support added node {node} to your account', node=name), '')
+    if item.kind == 'node_unassigned':
+        return ('remove_circle', 'text-gray-500', _('Support removed node {node} from your account', node=name), '')
+    return ('info', 'text-gray-500', item.kind, '')
+
