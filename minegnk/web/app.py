@@ -41,6 +41,8 @@ def setup(settings: Settings, *, migrate: bool = True, prime_cycles: int = 0) ->
     dashboard.register()
     nodes.register()
     admin.register()
+    from minegnk.api.app import mount as mount_api  # JSON API under /api/v1, docs at /api/docs
+    mount_api(app, settings)
     from minegnk.pages import admin_audit, admin_nodes, admin_rates, admin_system, admin_users
     admin_users.register()
     admin_nodes.register()
