@@ -29,12 +29,16 @@ class NavItem:
 NAV_ITEMS = (
     NavItem(N_('Dashboard'), 'dashboard', '/'),
     NavItem(N_('My nodes'), 'dns', '/nodes'),
+    NavItem(N_('My requests'), 'assignment', '/requests'),
+    NavItem(N_('Profile'), 'person', '/profile'),
 )
 ADMIN_NAV_ITEMS = (
     NavItem(N_('Overview'), 'admin_panel_settings', '/admin'),
     NavItem(N_('Users'), 'group', '/admin/users'),
     NavItem(N_('Nodes'), 'dns', '/admin/nodes'),
     NavItem(N_('Assign nodes'), 'add_link', '/admin/nodes/assign'),
+    NavItem(N_('Requests'), 'support_agent', '/admin/requests'),
+    NavItem(N_('GPU catalog'), 'memory', '/admin/catalog'),
     NavItem(N_('Exchange rates'), 'currency_exchange', '/admin/rates'),
     NavItem(N_('System'), 'monitor_heart', '/admin/system'),
     NavItem(N_('Audit log'), 'history', '/admin/audit'),

@@ -25,6 +25,7 @@ def setup(settings: Settings, *, migrate: bool = True, prime_cycles: int = 0) ->
     if migrate:
         upgrade_to_head(url)
     init_database(url)
+    seed_defaults()
 
     # The session middleware is installed here rather than by ui.run so that the security middleware can wrap it
     # (it adjusts the session cookie); ui.run then finds it and keeps it.
@@ -49,6 +50,19 @@ def setup(settings: Settings, *, migrate: bool = True, prime_cycles: int = 0) ->
     admin_rates.register()
     admin_system.register()
     admin_audit.register()
+    from minegnk.pages import admin_catalog, admin_requests, profile, requests
+    requests.register()
+    admin_requests.register()
+    admin_catalog.register()
+    profile.register()
+
+
+def seed_defaults() -> None:
+    """Reference data every installation needs (idempotent; never overwrites an admin's edits)."""
+    from minegnk.db.engine import session_scope
+    from minegnk.services import catalog
+    with session_scope() as db:
+        catalog.ensure_default_catalog(db)
 
 
 def session_kwargs(settings: Settings) -> dict:

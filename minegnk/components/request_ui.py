@@ -1,0 +1,158 @@
+"""Shared pieces of the request, catalog and profile pages: times in the user's zone, money, status badges,
+error texts for service codes and live refresh when a request changes."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.dates import format_datetime
+from babel.numbers import format_decimal
+from nicegui import background_tasks, context, core, ui
+
+from minegnk import i18n
+from minegnk.components.locale import N_, _, current_language
+from minegnk.components.messages import ERROR_MESSAGES
+from minegnk.services import request_events
+from minegnk.services.sessions import SessionUser
+
+STATUS_LABELS = {
+    'pending': N_('Pending'),
+    'in_progress': N_('In progress'),
+    'completed': N_('Completed'),
+    'rejected': N_('Rejected'),
+    'cancelled': N_('Cancelled'),
+}
+STATUS_COLORS = {'pending': 'warning', 'in_progress': 'primary', 'completed': 'positive', 'rejected': 'negative',
+                 'cancelled': 'grey-7'}
+REGION_LABELS = {
+    'any': N_('No preference'),
+    'europe': N_('Europe'),
+    'north_america': N_('North America'),
+    'asia_pacific': N_('Asia-Pacific'),
+    'middle_east': N_('Middle East'),
+    'south_america': N_('South America'),
+}
+NETWORK_LABELS = {'gonka': 'Gonka', 'bittensor': 'Bittensor', 'akash': 'Akash'}
+
+# English texts for the codes the request, catalog and profile services raise (translated when shown).
+SERVICE_ERRORS = {
+    'gpu_required': N_('Choose a GPU type.'),
+    'gpu_unknown': N_('This GPU type is not available. Choose another one.'),
+    'quantity_required': N_('Enter how many GPUs you need.'),
+    'quantity_invalid': N_('Enter a whole number.'),
+    'quantity_range': N_('Choose between 1 and 100 GPUs.'),
+    'budget_invalid': N_('Enter an amount such as 1500 or 1500.50.'),
+    'budget_not_positive': N_('The amount must be greater than zero.'),
+    'budget_too_precise': N_('Use at most two decimal places.'),
+    'budget_too_large': N_('This amount is too large.'),
+    'budget_order': N_('The maximum must not be lower than the minimum.'),
+    'network_unavailable': N_('This network is coming soon; only Gonka can be requested now.'),
+    'network_invalid': N_('Choose a network.'),
+    'region_invalid': N_('Choose a region.'),
+    'comments_too_long': N_('Comments can be at most 2,000 characters long.'),
+    'idempotency_key_invalid': N_('This form has expired. Reload the page and try again.'),
+    'idempotency_conflict': N_('This form has expired. Reload the page and try again.'),
+    'forbidden': N_("You don't have permission to do this."),
+    'not_cancellable': N_('Only pending requests can be cancelled; this one has already been picked up.'),
+    'transition_invalid': N_('This request has changed in the meantime. The list has been updated.'),
+    'reason_required': N_('Give a reason for the rejection; the customer will see it.'),
+    'reason_too_long': N_('The reason can be at most 2,000 characters long.'),
+    'text_required': N_('Write something first.'),
+    'text_too_long': N_('The text can be at most 2,000 characters long.'),
+    'price_invalid': N_('Enter a price such as 2.50, or leave it empty for "contact sales".'),
+    'price_not_positive': N_('The price must be greater than zero.'),
+    'price_too_precise': N_('Use at most four decimal places.'),
+    'price_too_large': N_('This price is too large.'),
+    'order_invalid': N_('Enter a whole number.'),
+    'name_invalid': N_('Enter a name of at most 100 characters.'),
+    'code_invalid': N_('Use 1–32 letters, digits, "-" or "_".'),
+    'code_taken': N_('This GPU type already exists.'),
+    'vram_invalid': N_('Enter the memory in whole GB.'),
+    'telegram_invalid': N_('A Telegram username has 5–32 letters, digits or underscores.'),
+    'discord_invalid': N_('A Discord username has 2–32 lower-case letters, digits, "_" or "." (no "..").'),
+    'currency_invalid': N_('Choose USD, EUR or GNK.'),
+    'timezone_invalid': N_('Choose a time zone from the list.'),
+    'language_invalid': N_('Choose a language from the list.'),
+    'notifications_invalid': N_('These notification settings are not valid.'),
+    'email_unchanged': N_('This is already your email address.'),
+}
+
+
+def error_message(code: str) -> str:
+    message = SERVICE_ERRORS.get(code) or ERROR_MESSAGES.get(code) or N_('Something went wrong. Please try again.')
+    return _(message, minutes=15) if '{minutes}' in message else _(message)
+
+
+def user_zone(user: SessionUser) -> tuple[ZoneInfo, str]:
+    """The user's chosen zone, else UTC (always named on the page, so times are never ambiguous)."""
+    if user.timezone:
+        try:
+            return ZoneInfo(user.timezone), user.timezone
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return ZoneInfo('UTC'), 'UTC'
+
+
+def format_time(value: datetime | None, user: SessionUser) -> str:
+    if value is None:
+        return '—'
+    zone, _name = user_zone(user)
+    return format_datetime(value, 'd MMM y, HH:mm', tzinfo=zone, locale=i18n.babel_locale(current_language()))
+
+
+def zone_caption(user: SessionUser) -> None:
+    ui.label(_('Times are shown in {zone}.', zone=user_zone(user)[1])).classes('text-xs text-gray-500') \
+        .mark('zone-caption')
+
+
+def format_money(amount: Decimal | None, currency: str | None) -> str:
+    if amount is None:
+        return '—'
+    text = format_decimal(amount, format='#,##0.00', locale=i18n.babel_locale(current_language()))
+    return f'{text} {currency or ""}'.strip()
+
+
+def format_price(amount: Decimal | None, currency: str) -> str:
+    """Price per GPU-hour, or "contact sales"."""
+    if amount is None:
+        return _('contact sales')
+    text = format_decimal(amount, format='#,##0.00##', locale=i18n.babel_locale(current_language()))
+    return _('{price} {currency} per GPU-hour', price=text, currency=currency)
+
+
+def status_badge(status: str) -> ui.badge:
+    return ui.badge(_(STATUS_LABELS.get(status, status)), color=STATUS_COLORS.get(status, 'grey')) \
+        .classes('text-sm px-2 py-1').mark(f'status-{status}')
+
+
+def plain_text(text: str | None, classes: str = '') -> ui.label:
+    """User-written text: always a label (escaped), never HTML or markdown; line breaks kept."""
+    return ui.label(text or '').classes(f'whitespace-pre-wrap break-words {classes}')
+
+
+def on_requests_changed(refresh: Callable[[], Any], *, owner_id: int | None) -> None:
+    """Refresh this page in place when a request changes: only the owner's (or, with ``owner_id=None``, any).
+    The signal comes from whichever thread committed; the UI work is handed to the event loop."""
+    client = context.client
+
+    def listener(changed_owner: int) -> None:
+        if owner_id is not None and changed_owner != owner_id:
+            return
+        if core.loop is None or client.is_deleted:
+            return
+
+        def run() -> None:
+            if not client.is_deleted:
+                with client:
+                    result = refresh()
+                    if inspect.isawaitable(result):
+                        background_tasks.create(result, name='requests changed')
+        core.loop.call_soon_threadsafe(run)
+
+    request_events.requests_changed.connect(listener)
+    client.on_delete(lambda: request_events.requests_changed.disconnect(listener))
