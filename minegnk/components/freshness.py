@@ -12,14 +12,15 @@ from babel.dates import format_date, format_datetime, format_timedelta
 from nicegui import app, ui
 
 from minegnk import i18n
-from minegnk.components.locale import _, current_language
+from minegnk.components.locale import N_, _, current_language
 from minegnk.db.models import utcnow
 from minegnk.services.sessions import SessionUser
 
 log = logging.getLogger(__name__)
 
 BROWSER_TZ_KEY = 'browser_timezone'
-SOURCE_LABELS = {'tracker': 'tracker', 'node_api': 'network nodes'}
+SOURCE_LABELS = {'tracker': N_('tracker'), 'node_api': N_('network nodes')}
+UNKNOWN_SOURCE = N_('unknown source')
 
 
 def _locale():
@@ -90,7 +91,7 @@ def ago_text(then: datetime | None, now: datetime | None = None) -> str:
 
 
 def source_label(source: str | None) -> str:
-    return _(SOURCE_LABELS.get(source or '', 'unknown source'))
+    return _(SOURCE_LABELS.get(source or '', UNKNOWN_SOURCE))
 
 
 def freshness_stamp(taken_at: datetime | None, source: str | None, *, stale: bool, reason: str | None,

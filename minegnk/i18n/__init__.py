@@ -5,6 +5,7 @@ Pure functions of (language, message): the UI decides the language (``minegnk.co
 
 from __future__ import annotations
 
+import gettext
 from functools import lru_cache
 from pathlib import Path
 
@@ -47,9 +48,19 @@ def translate_plural(language: str, singular: str, plural: str, n: int, **params
     if message is None or not isinstance(message.string, tuple) or not all(message.string):
         text = singular if n == 1 else plural
     else:
-        index = cat.plural_func(n)
+        index = _plural_index(cat.plural_expr, n)
         text = message.string[min(index, len(message.string) - 1)]
     return text.format(n=n, **params)
+
+
+@lru_cache(maxsize=None)
+def _plural_rule(expression: str):
+    return gettext.c2py(expression)
+
+
+def _plural_index(expression: str, n: int) -> int:
+    """Which plural form the catalog's gettext rule picks for ``n`` (Babel's Catalog has no callable for it)."""
+    return _plural_rule(expression)(n)
 
 
 def negotiate(accept_language: str | None) -> str:
