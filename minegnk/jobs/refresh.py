@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -40,9 +41,13 @@ T = TypeVar('T')
 TRACKER_MAX_AGE = timedelta(minutes=10)
 DEFAULT_BLOCK_SECONDS = Decimal('6.0')
 BACKFILL_EPOCHS = 60
-BACKFILL_CALLS_PER_CYCLE = 1200  # newly assigned nodes beyond this wait for the next cycle (keeps cycles short)
-RECENT_EPOCHS = 2  # settled epochs re-read every cycle until claimed (an unclaimed reward burns after one epoch)
-PER_NODE_CONCURRENCY = 16
+BACKFILL_CALLS_PER_RUN = 3000  # per run after a cycle; more newly assigned nodes wait for the next run
+RECENT_EPOCHS = 2  # the cycle looks at the last settled epochs; older ones are the backfill's job
+CLAIM_RECHECK = timedelta(minutes=15)  # an unclaimed epoch is re-read this often until claimed (or burned)
+# Per-node node-API calls one cycle may make for settled epochs and hardware; the rest wait for the next cycle, so an
+# epoch rollover with 1,000 nodes spreads over a few cycles instead of making one cycle ten times longer.
+NODE_CALLS_PER_CYCLE = 250
+PER_NODE_CONCURRENCY = 64  # probes are cheap; per-node node-API calls are bounded by the client itself
 
 
 @dataclass
@@ -53,7 +58,9 @@ class Upstreams:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Upstreams:
-        return cls(TrackerClient(settings.tracker_url), NodeApiClient(settings.node_url_list), make_probe_client())
+        # Few JSON calls in flight: httpx spends more CPU per request as concurrency grows (bench/README.md).
+        return cls(TrackerClient(settings.tracker_url), NodeApiClient(settings.node_url_list, max_concurrency=4),
+                   make_probe_client())
 
     async def aclose(self) -> None:
         await self.tracker.aclose()
@@ -72,7 +79,7 @@ class AssignedNode:
     hardware_epoch: int | None
     hardware: tuple[HardwareNode, ...]
     earnings_scanned_from: int | None  # lowest epoch already looked at (None: never backfilled)
-    stored_epochs: dict[int, bool]  # epoch -> claimed
+    stored_epochs: dict[int, tuple[bool, datetime]]  # epoch -> (claimed, last fetched)
 
 
 @dataclass
@@ -97,6 +104,7 @@ class CycleReport:
     stale_reason: str | None = None
     errors: dict[str, str] = field(default_factory=dict)
     new_epochs_stored: int = 0
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase: network, nodes, write
 
     @property
     def duration_s(self) -> float | None:
@@ -111,7 +119,7 @@ class RefreshJob:
         self._semaphore = asyncio.Semaphore(PER_NODE_CONCURRENCY)
         self.known_addresses: frozenset[str] = frozenset()  # the network's active set at the last cycle
         self.last_report: CycleReport | None = None
-        self._backfill_budget = 0
+        self._call_budget = 0
 
     @property
     def running(self) -> bool:
@@ -126,9 +134,11 @@ class RefreshJob:
     # ------------------------------------------------------------------------------------------------ the cycle
     async def _cycle(self) -> CycleReport:
         report = CycleReport(started_at=utcnow())
+        clock = time.perf_counter()
         nodes = await asyncio.to_thread(load_assigned_nodes)
-        epoch_info = await self._call(report, 'node_api', self.upstreams.node_api.epochs_latest())
-        tracker = await self._call(report, 'tracker', self.upstreams.tracker.inference_current())
+        epoch_info, tracker = await asyncio.gather(
+            self._call(report, 'node_api', self.upstreams.node_api.epochs_latest()),
+            self._call(report, 'tracker', self.upstreams.tracker.inference_current()))
         now = utcnow()
         tracker_fresh = tracker is not None and tracker.cached_at is not None and now - tracker.cached_at <= TRACKER_MAX_AGE
         if tracker is not None and not tracker_fresh:
@@ -149,19 +159,24 @@ class RefreshJob:
         current_epoch = (epoch_info.epoch_index if epoch_info else None) or \
             (tracker.epoch_id if tracker_fresh else None) or (participants.epoch_id if participants else None)
         report.epoch_id = current_epoch
-        self._backfill_budget = BACKFILL_CALLS_PER_CYCLE
+        self._call_budget = NODE_CALLS_PER_CYCLE
         node_api_ok = 'node_api' not in report.errors
+        report.timings['network'] = round(time.perf_counter() - clock, 3)
 
+        clock = time.perf_counter()
         results = await asyncio.gather(*(
             self._refresh_node(node, report, now=now, epoch_info=epoch_info, tracker=tracker if tracker_fresh else None,
                                participants=participants, current_epoch=current_epoch, node_api_ok=node_api_ok)
             for node in nodes))
         report.nodes = len(results)
+        report.timings['nodes'] = round(time.perf_counter() - clock, 3)
+        clock = time.perf_counter()
         report.finished_at = utcnow()
         block_seconds = _block_seconds(tracker, epoch_info)
         report.new_epochs_stored = await asyncio.to_thread(
             write_cycle, report, list(results), epoch_info, tracker if tracker_fresh else None, participants,
             block_seconds, self._health_rows(report))
+        report.timings['write'] = round(time.perf_counter() - clock, 3)
         log.info('refresh cycle: source=%s epoch=%s nodes=%d new_epochs=%d in %.2f s%s', report.source,
                  report.epoch_id, report.nodes, report.new_epochs_stored, report.duration_s or 0,
                  f' (stale: {report.stale_reason})' if report.stale else '')
@@ -180,7 +195,10 @@ class RefreshJob:
             liveness = advance_liveness(node.liveness, probe.ok, probe.error, now) if probe else node.liveness
 
             hardware, hardware_epoch = node.hardware, node.hardware_epoch
-            if current_epoch is not None and hardware_epoch != current_epoch and node_api_ok:
+            summaries: list[EpochPerformanceSummary] = []
+            if current_epoch is not None and node_api_ok:
+                summaries = await self._recent_summaries(node, current_epoch, now)
+            if current_epoch is not None and hardware_epoch != current_epoch and node_api_ok and self._take_budget(1):
                 hardware = tuple(await api.hardware_nodes(node.address))  # errors give []: retried next epoch
                 hardware_epoch = current_epoch
 
@@ -203,29 +221,53 @@ class RefreshJob:
                                            fetched_at=now, registered=registered, hardware_nodes=hardware)
                 view = build_node_view(node.address, snapshot, now=now, liveness=liveness, epoch=epoch_info)
 
-            summaries, scanned_from = [], node.earnings_scanned_from
-            if current_epoch is not None and node_api_ok:
-                summaries, scanned_from = await self._new_summaries(node, current_epoch)
-            return NodeResult(node, view, liveness, hardware_epoch, hardware, summaries, scanned_from)
+            return NodeResult(node, view, liveness, hardware_epoch, hardware, summaries, node.earnings_scanned_from)
 
-    async def _new_summaries(self, node: AssignedNode, current_epoch: int) -> tuple[list[EpochPerformanceSummary], int | None]:
-        """Settled epochs we don't have yet, plus recent unclaimed ones (their claimed flag still changes)."""
+    async def _recent_summaries(self, node: AssignedNode, current_epoch: int, now: datetime) -> list[EpochPerformanceSummary]:
+        """The last settled epochs we don't have yet, plus unclaimed ones now and then (their claimed flag changes)."""
         latest_settled = current_epoch - 1
-        backfill = node.earnings_scanned_from is None and self._backfill_budget >= self.backfill_epochs
-        if backfill:
-            self._backfill_budget -= self.backfill_epochs
-        if backfill:
-            wanted = range(latest_settled, max(0, latest_settled - self.backfill_epochs), -1)
-            scanned_from = wanted[-1] if len(wanted) else latest_settled
-        else:
-            wanted = range(latest_settled, max(0, latest_settled - RECENT_EPOCHS), -1)
-            scanned_from = node.earnings_scanned_from
-        epochs = [e for e in wanted if e >= 1 and (e not in node.stored_epochs or not node.stored_epochs[e])]
+        epochs = []
+        for epoch in range(latest_settled, max(0, latest_settled - RECENT_EPOCHS), -1):
+            stored = node.stored_epochs.get(epoch)
+            if (stored is None or (not stored[0] and now - stored[1] >= CLAIM_RECHECK)) and self._take_budget(1):
+                epochs.append(epoch)
         results = await asyncio.gather(*(self._quiet(self.upstreams.node_api.epoch_performance_summary(e, node.address))
                                          for e in epochs))
-        if not backfill or (any(r is _FAILED for r in results) and node.earnings_scanned_from is None):
-            scanned_from = node.earnings_scanned_from  # backfill not done or incomplete: again next cycle
-        return [r for r in results if isinstance(r, EpochPerformanceSummary)], scanned_from
+        return [r for r in results if isinstance(r, EpochPerformanceSummary)]
+
+    # ------------------------------------------------------------------------------------------------ backfill
+    async def backfill_pending(self, *, budget: int = BACKFILL_CALLS_PER_RUN) -> int:
+        """Settled epochs (up to 60 back) of nodes never backfilled; run after a cycle, never during one.
+
+        Returns how many epochs were stored. Nodes beyond the budget wait for the next run.
+        """
+        async with self._lock:
+            current = self.last_report.epoch_id if self.last_report else None
+            if current is None:
+                return 0
+            nodes = [n for n in await asyncio.to_thread(load_assigned_nodes) if n.earnings_scanned_from is None]
+            chosen = nodes[:max(1, budget // self.backfill_epochs)]
+            results = await asyncio.gather(*(self._backfill_node(node, current) for node in chosen))
+            stored = await asyncio.to_thread(write_backfill, list(results), current) if results else 0
+            if stored:
+                log.info('backfilled %d settled epochs for %d nodes', stored, len(results))
+            return stored
+
+    async def _backfill_node(self, node: AssignedNode, current_epoch: int) -> NodeResult:
+        async with self._semaphore:
+            oldest = max(1, current_epoch - self.backfill_epochs)
+            epochs = [e for e in range(current_epoch - 1, oldest - 1, -1) if e not in node.stored_epochs]
+            results = await asyncio.gather(*(self._quiet(self.upstreams.node_api.epoch_performance_summary(e, node.address))
+                                             for e in epochs))
+        complete = not any(r is _FAILED for r in results)  # an epoch that failed to load: try the node again later
+        summaries = [r for r in results if isinstance(r, EpochPerformanceSummary)]
+        return NodeResult(node, None, None, None, (), summaries, oldest if complete else None)
+
+    def _take_budget(self, calls: int) -> bool:
+        if self._call_budget < calls:
+            return False
+        self._call_budget -= calls
+        return True
 
     async def _registered(self, address: str) -> bool | None:
         chain = await self._quiet(self.upstreams.node_api.participant(address))
@@ -282,10 +324,11 @@ def load_assigned_nodes() -> list[AssignedNode]:
             select(Node, NodeStatsCache).join(NodeAssignment, NodeAssignment.node_id == Node.id)
             .outerjoin(NodeStatsCache, NodeStatsCache.node_id == Node.id)
             .where(NodeAssignment.unassigned_at.is_(None)).order_by(Node.id)).all()
-        stored: dict[int, dict[int, bool]] = {}
-        for node_id, epoch_id, claimed in db.execute(
-                select(EarningsHistory.node_id, EarningsHistory.epoch_id, EarningsHistory.claimed)):
-            stored.setdefault(node_id, {})[epoch_id] = claimed
+        stored: dict[int, dict[int, tuple[bool, datetime]]] = {}
+        for node_id, epoch_id, claimed, fetched_at in db.execute(
+                select(EarningsHistory.node_id, EarningsHistory.epoch_id, EarningsHistory.claimed,
+                       EarningsHistory.fetched_at)):
+            stored.setdefault(node_id, {})[epoch_id] = (claimed, fetched_at)
         result = []
         for node, cache in rows:
             view = (cache.view if cache else None) or {}
@@ -310,13 +353,38 @@ def write_cycle(report: CycleReport, results: list[NodeResult], epoch_info: Epoc
         epoch_seconds = None
         if snapshot.epoch_length and snapshot.avg_block_seconds:
             epoch_seconds = float(snapshot.epoch_length * Decimal(snapshot.avg_block_seconds))
+        node_ids = [r.node.node_id for r in results]
+        caches = {c.node_id: c for c in db.scalars(select(NodeStatsCache).where(NodeStatsCache.node_id.in_(node_ids)))} \
+            if node_ids else {}
         new_epochs = 0
         for result in results:
-            _write_node(db, report, result, now)
+            _write_node(db, report, result, now, caches.get(result.node.node_id))
             new_epochs += _write_earnings(db, result, report.epoch_id, epoch_seconds, now)
         for row in health_rows:
             _write_health(db, row, now)
     return new_epochs
+
+
+def write_backfill(results: list[NodeResult], current_epoch: int) -> int:
+    now = utcnow()
+    with session_scope() as db:
+        snapshot = db.scalar(select(NetworkSnapshot).where(NetworkSnapshot.epoch_length.is_not(None))
+                             .order_by(NetworkSnapshot.id.desc()).limit(1))
+        epoch_seconds = float(snapshot.epoch_length * Decimal(snapshot.avg_block_seconds)) \
+            if snapshot is not None and snapshot.avg_block_seconds else None
+        stored = 0
+        for result in results:
+            stored += _write_earnings(db, result, current_epoch, epoch_seconds, now)
+            if result.scanned_from is not None:
+                cache = db.get(NodeStatsCache, result.node.node_id)
+                if cache is None:
+                    cache = NodeStatsCache(node_id=result.node.node_id, view={}, reasons=[], stale=True,
+                                           stale_reason='not refreshed yet')
+                    db.add(cache)
+                view = dict(cache.view or {})
+                view['_refresh'] = {**view.get('_refresh', {}), 'earnings_scanned_from': result.scanned_from}
+                cache.view = view
+        return stored
 
 
 def _write_network_snapshot(db: Session, report: CycleReport, epoch_info: EpochsLatest | None,
@@ -351,9 +419,9 @@ def _write_network_snapshot(db: Session, report: CycleReport, epoch_info: Epochs
     return snapshot
 
 
-def _write_node(db: Session, report: CycleReport, result: NodeResult, now: datetime) -> None:
+def _write_node(db: Session, report: CycleReport, result: NodeResult, now: datetime,
+                cache: NodeStatsCache | None) -> None:
     node = result.node
-    cache = db.get(NodeStatsCache, node.node_id)
     if cache is None:
         cache = NodeStatsCache(node_id=node.node_id, view={}, reasons=[])
         db.add(cache)
@@ -402,9 +470,11 @@ def _write_earnings(db: Session, result: NodeResult, current_epoch: int | None, 
     """Idempotent upsert: a settled epoch is written once; afterwards only its claimed flag may change."""
     new = 0
     for summary in result.summaries:
-        row = db.scalar(select(EarningsHistory).where(EarningsHistory.node_id == result.node.node_id,
-                                                      EarningsHistory.epoch_id == summary.epoch_index))
+        row = None if summary.epoch_index not in result.node.stored_epochs else db.scalar(
+            select(EarningsHistory).where(EarningsHistory.node_id == result.node.node_id,
+                                          EarningsHistory.epoch_id == summary.epoch_index))
         if row is not None:
+            row.fetched_at = now
             if summary.claimed and not row.claimed:
                 row.claimed = True
             continue

@@ -39,6 +39,11 @@ class RefreshScheduler:
         next_run = self.next_run_time()
         system.record_scheduler_run(report.finished_at, next_run)
         self.on_cycle(report)
+        try:
+            if await self.job.backfill_pending():
+                self.on_cycle(report)  # history arrived: open pages redraw their charts
+        except Exception:
+            log.exception('earnings backfill failed')
         return report
 
     def run_now(self) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -472,12 +472,16 @@ class InferenceResponse:
     next_poc_start_block: int | None
     set_new_validators_block: int | None
 
-    def participant(self, address: str) -> TrackerParticipant | None:
-        return next((p for p in self.participants if p.index == address), None)
+    # Indexed once: the refresh job looks up every assigned node in a set of thousands.
+    _by_index: dict[str, TrackerParticipant] = field(init=False, repr=False, compare=False)
+    total_weight: int = field(init=False, repr=False, compare=False)
 
-    @property
-    def total_weight(self) -> int:
-        return sum(p.weight for p in self.participants)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_index", {p.index: p for p in self.participants})
+        object.__setattr__(self, "total_weight", sum(p.weight for p in self.participants))
+
+    def participant(self, address: str) -> TrackerParticipant | None:
+        return self._by_index.get(address)
 
 
 @_guard
@@ -910,12 +914,16 @@ class EpochParticipants:
     block_height: int | None  # header of the block after the set was created, when present
     block_time: datetime | None
 
-    def participant(self, address: str) -> EpochParticipant | None:
-        return next((p for p in self.participants if p.index == address), None)
+    # Indexed once: the refresh job looks up every assigned node in a set of thousands.
+    _by_index: dict[str, EpochParticipant] = field(init=False, repr=False, compare=False)
+    total_weight: int = field(init=False, repr=False, compare=False)
 
-    @property
-    def total_weight(self) -> int:
-        return sum(p.weight for p in self.participants)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_index", {p.index: p for p in self.participants})
+        object.__setattr__(self, "total_weight", sum(p.weight for p in self.participants))
+
+    def participant(self, address: str) -> EpochParticipant | None:
+        return self._by_index.get(address)
 
 
 @_guard

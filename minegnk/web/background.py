@@ -29,8 +29,9 @@ class Background:
         self.upstreams = Upstreams.from_settings(self.settings)
         self.job = RefreshJob(self.upstreams)
         self.scheduler = RefreshScheduler(self.job, self.settings.refresh_seconds, self._after_cycle)
-        for _ in range(self.prime_cycles):  # demo: data (and the two probes anti-flap needs) before the first page
+        for _ in range(self.prime_cycles):  # demo: data and history before the first page
             self._after_cycle(await self.job.run_cycle())
+            await self.job.backfill_pending()
         self.scheduler.start()
         assignment_events.node_assigned.connect(self._on_node_assigned)
         log.info('background refresh every %d s (tracker %s, node API %s)', self.settings.refresh_seconds,

@@ -32,6 +32,7 @@ async def test_full_cycle_fills_every_table_with_the_right_statuses(job, assign,
     ids = assign(list(scenarios.values()))
     report = await job.run_cycle()
     assert report.source == 'tracker' and not report.stale and report.nodes == 8
+    assert await job.backfill_pending() > 8 * 30  # settled history of the newly assigned nodes, after the cycle
     report = await job.run_cycle()  # offline needs two consecutive failed probes (anti-flap)
 
     status = {key: caches(ids)[address].status for key, address in scenarios.items()}
@@ -67,6 +68,8 @@ async def test_full_cycle_fills_every_table_with_the_right_statuses(job, assign,
 async def test_settled_epoch_is_written_once_and_claimed_flag_updates(job, assign, scenarios, control):
     ids = assign([scenarios['healthy'], scenarios['unclaimed_reward']])
     await job.run_cycle()
+    await job.backfill_pending()
+    assert await job.backfill_pending() == 0  # nothing left: each epoch is fetched once
     before = count(EarningsHistory)
     control('advance', {'epochs': 1})
     report = await job.run_cycle()
@@ -84,10 +87,12 @@ async def test_settled_epoch_is_written_once_and_claimed_flag_updates(job, assig
 async def test_history_upserts_are_idempotent_across_restarts(job, assign, scenarios, sim):
     assign(list(scenarios.values()))
     await job.run_cycle()
+    await job.backfill_pending()
     rows = count(EarningsHistory)
     restarted = RefreshJob(job.upstreams)  # a new process: nothing in memory, everything from the database
     report = await restarted.run_cycle()
     assert report.new_epochs_stored == 0
+    assert await restarted.backfill_pending() == 0
     assert count(EarningsHistory) == rows
     with session_scope() as db:
         duplicates = db.execute(select(EarningsHistory.node_id, EarningsHistory.epoch_id, func.count())
@@ -157,7 +162,8 @@ async def test_malformed_payloads_are_rejected_whole(job, assign, scenarios, con
 
 async def test_upstream_requests_per_cycle_do_not_grow_with_users(job, assign, scenarios, control):
     assign(list(scenarios.values()))
-    await job.run_cycle()  # first cycle backfills history; compare steady-state cycles
+    await job.run_cycle()
+    await job.backfill_pending()  # compare steady-state cycles
     await job.run_cycle()
 
     async def requests_of_one_cycle() -> int:
@@ -174,3 +180,27 @@ async def test_upstream_requests_per_cycle_do_not_grow_with_users(job, assign, s
     with_hundred_users = await requests_of_one_cycle()
     assert with_one_user == with_hundred_users
     assert with_one_user <= 8 * 3 + 5  # per node: probe (+ registration check / unsettled epoch), plus a few network calls
+
+
+async def test_unclaimed_epoch_is_rechecked_every_15_minutes_until_claimed(job, assign, scenarios, control):
+    from datetime import timedelta
+
+    address = scenarios['unclaimed_reward']
+    ids = assign([address])
+    await job.run_cycle()
+    epoch = control('state')['epoch'] - 1
+    with session_scope() as db:
+        row = db.scalar(select(EarningsHistory).where(EarningsHistory.node_id == ids[address],
+                                                      EarningsHistory.epoch_id == epoch))
+        assert row is not None and row.claimed is False
+    control('incident', {'address': address, 'kind': 'claim'})
+    control('stats/reset', {})
+    await job.run_cycle()  # re-checked less than 15 minutes ago: not asked again
+    assert 'epoch_performance_summary' not in str(control('stats')['by_template'])
+    with session_scope() as db:
+        db.scalar(select(EarningsHistory).where(EarningsHistory.node_id == ids[address],
+                                                EarningsHistory.epoch_id == epoch)).fetched_at -= timedelta(minutes=16)
+    await job.run_cycle()
+    with session_scope() as db:
+        assert db.scalar(select(EarningsHistory.claimed).where(EarningsHistory.node_id == ids[address],
+                                                               EarningsHistory.epoch_id == epoch)) is True

@@ -11,7 +11,6 @@ import pytest
 
 from minegnk.upstream.http import USER_AGENT, UpstreamError, UpstreamHttp
 from minegnk.upstream.node_api import CHAIN_API, NodeApiClient
-from minegnk.upstream.probe import probe_liveness
 from minegnk.upstream.tracker import TrackerClient
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "upstream"
@@ -257,21 +256,3 @@ async def test_shared_http_concurrency_limit(respx_mock) -> None:
     await http.aclose()
 
 
-# ------------------------------------------------------------------------------------------ probe
-
-
-async def test_probe_liveness(respx_mock) -> None:
-    respx_mock.get("http://host-a.test:8000/v1/versions").mock(return_value=httpx.Response(200, json={}))
-    respx_mock.get("http://host-b.test:8000/v1/versions").mock(return_value=httpx.Response(500))
-    respx_mock.get("http://host-c.test:8000/v1/versions").mock(side_effect=httpx.ConnectTimeout("x"))
-    async with httpx.AsyncClient() as client:
-        ok = await probe_liveness(client, "http://host-a.test:8000/")
-        assert (ok.ok, ok.status, ok.error) == (True, 200, None) and ok.latency_ms is not None
-        bad = await probe_liveness(client, "http://host-b.test:8000")
-        assert (bad.ok, bad.status, bad.error) == (False, 500, "HTTP 500")
-        slow = await probe_liveness(client, "http://host-c.test:8000")
-        assert (slow.ok, slow.status, slow.error) == (False, None, "timeout")
-        empty = await probe_liveness(client, "")
-        assert (empty.ok, empty.error) == (False, "no inference URL")
-        junk = await probe_liveness(client, "not a url")
-        assert (junk.ok, junk.error) == (False, "invalid inference URL")

@@ -19,7 +19,7 @@ from starlette.routing import Route
 
 from minegnk.upstream.http import USER_AGENT, UpstreamError
 from minegnk.upstream.node_api import NodeApiClient
-from minegnk.upstream.probe import probe_liveness
+from minegnk.upstream.probe import make_probe_client, probe_liveness
 from minegnk.upstream.tracker import TrackerClient
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "upstream"
@@ -130,7 +130,7 @@ async def test_node_api_failover_to_real_server(server_url: str) -> None:
 
 
 async def test_probe_over_real_http(server_url: str) -> None:
-    async with httpx.AsyncClient() as client:
-        assert (await probe_liveness(client, server_url)).ok
-        down = await probe_liveness(client, f"http://127.0.0.1:{_free_port()}", timeout=1)
+    prober = make_probe_client()
+    assert (await probe_liveness(prober, server_url)).ok
+    down = await probe_liveness(prober, f"http://127.0.0.1:{_free_port()}", timeout=1)
     assert not down.ok and down.error == "connection failed"
