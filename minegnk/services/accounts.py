@@ -193,7 +193,11 @@ def set_language(session: Session, user_id: int, language: str) -> None:
 
 
 def _active_admin_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(User).where(User.role == 'admin', User.is_active.is_(True)))
+    """Counted with the admin rows locked (PostgreSQL), so two admins demoting each other at once cannot both win."""
+    query = select(User.id).where(User.role == 'admin', User.is_active.is_(True)).order_by(User.id)
+    if session.get_bind().dialect.name == 'postgresql':
+        query = query.with_for_update()
+    return len(session.scalars(query).all())
 
 
 def ensure_admin(session: Session, email: str, password: str) -> tuple[User, bool]:
