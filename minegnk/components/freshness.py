@@ -47,7 +47,8 @@ def page_timezone(user: SessionUser | None) -> tzinfo:
     return zone(remembered) or timezone.utc
 
 
-async def learn_browser_timezone(user: SessionUser | None, on_change: Callable[[tzinfo], None]) -> None:
+async def learn_browser_timezone(user: SessionUser | None, current: tzinfo,
+                                 on_change: Callable[[tzinfo], None]) -> None:
     """Without a profile timezone, ask the browser once it is connected; call ``on_change`` if it differs from
     what the page was drawn with. No answer in time (or any failure) leaves the page in the zone it has."""
     if user is not None and zone(user.timezone):
@@ -62,7 +63,12 @@ async def learn_browser_timezone(user: SessionUser | None, on_change: Callable[[
         return
     if app.storage.user.get(BROWSER_TZ_KEY) != name:
         app.storage.user[BROWSER_TZ_KEY] = name
+    if _zone_name(current) != name:
         on_change(tz)
+
+
+def _zone_name(tz: tzinfo) -> str:
+    return getattr(tz, 'key', None) or ('UTC' if tz is timezone.utc else str(tz))
 
 
 def datetime_text(value: datetime | None, tz: tzinfo | None = None, fmt: str = 'medium') -> str:

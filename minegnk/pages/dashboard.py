@@ -229,7 +229,7 @@ def register() -> None:
             view.body()
         on_data_changed(user.user_id, view.reload)
         ui.timer(0, view.refresh_feed, once=True)
-        ui.timer(0.1, lambda: learn_browser_timezone(user, view.timezone_changed), once=True)
+        ui.timer(0.1, lambda: learn_browser_timezone(user, view.tz, view.timezone_changed), once=True)
 
 
 def empty_state() -> None:

@@ -605,7 +605,7 @@ def register() -> None:
         def tz_changed(new_tz: tzinfo) -> None:
             view.tz = new_tz
             view.apply(view.query, push_url=False)
-        ui.timer(0.1, lambda: learn_browser_timezone(user, tz_changed), once=True)
+        ui.timer(0.1, lambda: learn_browser_timezone(user, view.tz, tz_changed), once=True)
 
     @auth.protected_page('/nodes/{address}')
     async def node_details(request: Request, user: SessionUser, address: str) -> None:
@@ -621,4 +621,4 @@ def register() -> None:
         on_data_changed(user.user_id, view.reload)
         if view.tab == 'history':
             ui.timer(0, view.load_history, once=True)
-        ui.timer(0.1, lambda: learn_browser_timezone(user, view.timezone_changed), once=True)
+        ui.timer(0.1, lambda: learn_browser_timezone(user, view.tz, view.timezone_changed), once=True)
