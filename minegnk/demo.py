@@ -16,16 +16,20 @@ from sqlalchemy import func, select
 from minegnk.config import Settings
 from minegnk.db.engine import session_scope
 from minegnk.db.models import Node, NodeStatusHistory, utcnow
-from minegnk.services import accounts, assignments
+from minegnk.services import accounts, assignments, rates
 from minegnk.sim import SimServer
 
 log = logging.getLogger(__name__)
 
 ADMIN_EMAIL = 'admin@example.com'
 CUSTOMER_EMAIL = 'demo@example.com'
-DEMO_EPOCH_LENGTH = 240  # blocks: with one block per second an epoch lasts 4 minutes, so rollovers are visible
-DEMO_SPEED = 6.0  # 6 s blocks at 6x: one block per second
+# Mainnet timing (15,391 blocks of ~6 s, an epoch a day) so that 30 settled epochs fill a 30-day chart and per-day
+# figures look like a real host's; blocks advance in real time, so counters grow while you watch.
+DEMO_EPOCH_LENGTH = 15_391
+DEMO_SPEED = 1.0
 HISTORY_DAYS = 30
+# Demo exchange rates, entered as an admin would (no price feed is reachable offline).
+DEMO_RATES = (('GNK', 'USD', '0.85'), ('USD', 'EUR', '0.92'))
 
 # (scenario key, label, GPU type, GPU count, region): one node for every status the portal knows.
 DEMO_NODES = (
@@ -59,6 +63,10 @@ class Demo:
                     assignments.assign_node(db, actor_id=admin_id, user_id=customer_id, address=scenarios[key],
                                             label=label, gpu_type=gpu, gpu_count=count, region=region,
                                             known_to_network=lambda _address: True)
+        with session_scope() as db:
+            if rates.current_rates(db).gnk_usd is None:
+                for base, quote, rate in DEMO_RATES:
+                    rates.set_manual_rate(db, admin_id, base, quote, rate, utcnow())
         seed_status_history(scenarios)
         print(f'\nMineGNK demo: http://{self.settings.host}:{self.settings.port}\n'
               f'  customer: {CUSTOMER_EMAIL} / {password}\n  admin:    {ADMIN_EMAIL} / {password}\n'
