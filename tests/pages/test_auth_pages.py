@@ -146,3 +146,15 @@ async def test_revoked_session_sends_open_page_to_login(user: User):
         user_id = accounts.get_by_email(db, 'alice@example.com').id
         accounts.set_active(db, actor_id=None, user_id=user_id, active=False)
     await see(user, marker='signed-out')
+
+
+async def test_a_failing_page_shows_the_500_page_in_portal_look(user: User, caplog):
+    @ui.page('/test-boom')
+    def boom() -> None:
+        raise RuntimeError('simulated bug')
+
+    caplog.set_level('CRITICAL', logger='nicegui')  # the failure is the point of this test, not an unexpected ERROR
+    response = await user.http_client.get('/test-boom')
+    assert response.status_code == 500
+    assert 'Something went wrong' in response.text
+    assert 'simulated bug' not in response.text  # internals never reach the visitor
