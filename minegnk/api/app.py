@@ -98,12 +98,42 @@ def configure(settings: Settings) -> None:
                    limits=Limits(api_per_minute=settings.api_rate_per_minute))
 
 
+class PortalApiDispatch:
+    """Outermost of the portal's own middleware: requests under ``/api/`` go straight to the API app.
+
+    NiceGUI's session and request-tracking middleware would otherwise give every cookie-less API call a new
+    session cookie and a new server-side user storage (memory that grows with every call), and route it through
+    every page route first. Passing by them also guarantees the session cookie plays no part in an API call.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope['type'] == 'http' and scope['path'].startswith('/api/') and _portal_api is not None:
+            await _portal_api(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
+_portal_api: FastAPI | None = None
+
+
 def mount(app: FastAPI, settings: Settings) -> None:
-    """Serve the API from the portal's own app (called by ``minegnk.web.app.setup``)."""
-    configure(settings)
-    if not any(getattr(route, 'path', None) == OPENAPI_URL for route in app.routes):  # not twice in one app
-        app.include_router(router)
-        add_docs_routes(app)
+    """Serve the API from the portal's process (called by ``minegnk.web.app.setup``, after its middleware)."""
+    global _portal_api  # noqa: PLW0603
+    _portal_api = create_app(settings, init_db=False)  # the portal binds the database itself
+    # Outside everything: ``ui.run`` adds NiceGUI's gzip, prefix-redirect and cache-control middleware later (two
+    # of them BaseHTTPMiddleware, which costs more than the whole API request), so wrap the stack once it is built.
+    build = app.build_middleware_stack
+    if not getattr(build, 'minegnk_api', False):
+        def build_with_api() -> Any:
+            return PortalApiDispatch(build())
+        build_with_api.minegnk_api = True  # type: ignore[attr-defined]
+        app.build_middleware_stack = build_with_api  # type: ignore[method-assign]
+    # And inside, for an app whose stack was built already (NiceGUI's test runner reuses its app between tests).
+    if not any(m.cls is PortalApiDispatch for m in app.user_middleware):
+        app.add_middleware(PortalApiDispatch)
 
 
 def create_app(settings: Settings | None = None, *, init_db: bool = True) -> FastAPI:

@@ -7,7 +7,9 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 import orjson
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from minegnk.api import deps
 from minegnk.api.deps import CurrentUser, db_call
@@ -60,23 +62,66 @@ def _json(data: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(data, option=orjson.OPT_UTC_Z), status_code=status, media_type='application/json')
 
 
+class MyNodesQuery(BaseModel):
+    model_config = ConfigDict(extra='ignore', frozen=True)
+
+    status: Literal['healthy', 'unhealthy', 'jailed', 'offline', 'inactive', 'unknown'] | None = Field(
+        None, description='Only nodes with this status')
+    attention: bool | None = Field(None, description='Only nodes that need attention (or only those that do not)')
+    q: str | None = Field(None, max_length=100, description='Search address, label, GPU type or region')
+    sort: NodeSort = Field('attention', description='attention = problems first (default)')
+    order: Literal['asc', 'desc'] = 'asc'
+    limit: int = Field(100, ge=1, le=500)
+    offset: int = Field(0, ge=0, le=1_000_000)
+
+
+def _query_parameters() -> list[dict[str, Any]]:
+    schema = MyNodesQuery.model_json_schema(ref_template='#/components/schemas/{model}')
+    result = []
+    for name, prop in schema['properties'].items():
+        prop = dict(prop)
+        description = prop.pop('description', None)
+        options = [o for o in prop.pop('anyOf', []) if o.get('type') != 'null']  # absent, not null, in a query
+        if options:
+            prop.update(options[0])
+        result.append({'name': name, 'in': 'query', 'required': False, 'schema': prop,
+                       **({'description': description} if description else {})})
+    return result
+
+
+_parsed_queries: dict[str, MyNodesQuery] = {}
+
+
+def parse_my_nodes_query(request: Request) -> MyNodesQuery:
+    """The query string, validated once per distinct string (this is the API's busiest route)."""
+    raw = request.url.query
+    parsed = _parsed_queries.get(raw)
+    if parsed is None:
+        params = request.query_params
+        if any(len(params.getlist(k)) > 1 for k in params):
+            raise RequestValidationError([{'type': 'too_many_values', 'loc': ('query', k), 'msg': 'given twice',
+                                           'input': None} for k in params if len(params.getlist(k)) > 1])
+        try:
+            parsed = MyNodesQuery.model_validate(dict(params))
+        except ValidationError as e:
+            raise RequestValidationError([{**err, 'loc': ('query', *err['loc'])} for err in e.errors()]) from None
+        if len(_parsed_queries) > 10_000:
+            _parsed_queries.clear()
+        _parsed_queries[raw] = parsed
+    return parsed
+
+
 @router.get('/my', response_model=NodeList, responses=responses(401, 422, 429),
+            openapi_extra={'parameters': _query_parameters()},
             summary="The caller's nodes, problems first (the My nodes page)")
-async def my_nodes(
-    principal: CurrentUser,
-    status: Annotated[Literal['healthy', 'unhealthy', 'jailed', 'offline', 'inactive', 'unknown'] | None,
-                      Query(description='Only nodes with this status')] = None,
-    attention: Annotated[bool | None, Query(description='Only nodes that need attention (or only those that do not)')] = None,
-    q: Annotated[str | None, Query(max_length=100, description='Search address, label, GPU type or region')] = None,
-    sort: Annotated[NodeSort, Query(description='attention = problems first (default)')] = 'attention',
-    order: Annotated[Literal['asc', 'desc'], Query()] = 'asc',
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-) -> Response:
+async def my_nodes(request: Request, principal: CurrentUser) -> Response:
+    query = parse_my_nodes_query(request)
+    status, attention, q, sort, order, limit, offset = (query.status, query.attention, query.q, query.sort,
+                                                         query.order, query.limit, query.offset)
     cache = deps.state().nodes
     user_id = principal.user_id
     entry = await cache.get(user_id, lambda: db_call(_load_my_nodes, user_id))
-    key = (status, attention, q, sort, order, limit, offset)
+    key = (status, attention, q, sort, order, limit, offset)  # the parsed values: equal queries share a body
     body = entry.rendered.get(key)
     if body is None:
         picked = range(len(entry.items))

@@ -1,7 +1,8 @@
 """A short-lived per-user copy of the "My nodes" read model, so repeated API reads cost no database work.
 
-The data itself changes once per refresh cycle (minutes), so a few seconds of reuse is invisible. An entry is
-dropped at once when the user's assignments change in this process (``assignment_events``); other processes see
+The data itself changes once per refresh cycle (minutes), so a few seconds of reuse is invisible. When an entry
+has expired, it is served once more while a single reload runs in the background (no request waits for the
+database on a warm cache). An entry is dropped at once when the user's assignments change in this process (``assignment_events``); other processes see
 the change when their copy expires. Concurrent misses for the same user wait for one load instead of each
 querying the database. Responses already rendered for a query are kept with the entry.
 """
@@ -42,10 +43,22 @@ class UserNodesCache:
         if entry is not None and entry.expires_at > self._clock():
             return entry
         pending = self._loading.get(user_id)
+        if entry is not None:  # expired: serve it once more while one reload runs in the background
+            if pending is None:
+                task = asyncio.ensure_future(self._load(user_id, load, self._begin(user_id)))
+                task.add_done_callback(lambda t: t.cancelled() or t.exception())
+            return entry
         if pending is not None:
             return await asyncio.shield(pending)
+        return await self._load(user_id, load, self._begin(user_id))
+
+    def _begin(self, user_id: int) -> asyncio.Future[NodesEntry]:
         future: asyncio.Future[NodesEntry] = asyncio.get_running_loop().create_future()
         self._loading[user_id] = future
+        return future
+
+    async def _load(self, user_id: int, load: Callable[[], Awaitable[tuple[list[dict], list[dict], dict[str, int]]]],
+                    future: asyncio.Future[NodesEntry]) -> NodesEntry:
         generation = self._generation.get(user_id, 0)
         try:
             self.loads += 1

@@ -193,6 +193,8 @@ async def test_the_api_works_inside_the_portal_with_the_same_error_shape(user: U
     client = user.http_client
     login = await client.post('/api/v1/auth/login', json={'email': 'dave@example.com', 'password': PASSWORD})
     assert login.status_code == 200
+    assert 'set-cookie' not in login.headers  # NiceGUI's session machinery is not involved in API calls
+    assert login.headers['x-content-type-options'] == 'nosniff'
     headers = {'Authorization': f"Bearer {login.json()['access_token']}"}
     nodes = await client.get('/api/v1/nodes/my', headers=headers)
     assert nodes.status_code == 200 and nodes.json()['total'] == 0

@@ -144,3 +144,34 @@ async def test_network_status(client, alice):
 async def test_network_status_without_data_says_so(client, alice):
     body = (await client.get('/api/v1/network/status', headers=alice.headers)).json()
     assert body['stale'] is True and body['stale_reason'] == 'no data yet' and body['epoch_id'] is None
+
+
+async def test_node_cache_loads_once_for_concurrent_misses_and_reloads_in_the_background():
+    import asyncio
+
+    from minegnk.api.readcache import UserNodesCache
+    now = [0.0]
+    cache = UserNodesCache(ttl_s=5, clock=lambda: now[0])
+    calls: list[int] = []
+    gate = asyncio.Event()
+
+    async def load():
+        calls.append(1)
+        await gate.wait()
+        return [{'n': len(calls)}], [{}], {}
+    waiting = [asyncio.ensure_future(cache.get(1, load)) for _ in range(10)]
+    await asyncio.sleep(0)
+    gate.set()
+    entries = await asyncio.gather(*waiting)
+    assert len(calls) == 1 and all(e is entries[0] for e in entries)
+    now[0] = 6.0  # expired: the old entry is served once more while one reload runs
+    gate.clear()
+    stale = await cache.get(1, load)
+    assert stale.items == [{'n': 1}]
+    await asyncio.sleep(0)  # the reload has started
+    assert (await cache.get(1, load)).items == [{'n': 1}] and len(calls) == 2  # no second reload
+    gate.set()
+    await asyncio.sleep(0.01)
+    assert (await cache.get(1, load)).items == [{'n': 2}]
+    cache.invalidate(1)  # an invalidated user waits for fresh data instead
+    assert (await cache.get(1, load)).items == [{'n': 3}]
