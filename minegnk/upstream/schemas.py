@@ -1170,3 +1170,94 @@ def parse_settle_amounts(payload: Any) -> tuple[SettleAmount, ...]:
     d = _obj(payload, "")
     return _items(req_list(d, "settle_amount"), "settle_amount", _settle_amount)
 
+
+
+# ------------------------------------------------------------------------------------------------- Cosmos staking/slashing
+
+
+def _req_bool(d: Mapping[str, Any], key: str, path: str = "") -> bool:
+    value = d.get(key)
+    if not isinstance(value, bool):
+        raise SchemaError(f"{_where(path, key)}: expected a boolean")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class StakingValidator:
+    """One entry of `cosmos/staking/v1beta1/validators` (doc §2.2 #10)."""
+
+    operator_address: str  # gonkavaloper…: the participant's account bytes under another prefix
+    consensus_pubkey: str | None  # base64 ed25519 key; None when absent
+    consensus_pubkey_type: str | None  # e.g. "/cosmos.crypto.ed25519.PubKey"
+    jailed: bool
+    tokens: int  # the tracker ignores validators with 0 tokens
+    moniker: str | None
+    identity: str | None
+    website: str | None
+
+
+def _staking_validator(d: Mapping[str, Any], path: str) -> StakingValidator:
+    pubkey = d.get("consensus_pubkey")
+    pubkey = _obj(pubkey, f"{path}.consensus_pubkey") if pubkey is not None else {}
+    description = d.get("description")
+    description = _obj(description, f"{path}.description") if description is not None else {}
+    tokens = req_int(d, "tokens", path)
+    if tokens < 0:
+        raise SchemaError(f"{path}.tokens: negative")
+    return StakingValidator(
+        operator_address=req_str(d, "operator_address", path),
+        consensus_pubkey=opt_str(pubkey, "key", f"{path}.consensus_pubkey") or None,
+        consensus_pubkey_type=opt_str(pubkey, "@type", f"{path}.consensus_pubkey") or None,
+        jailed=_req_bool(d, "jailed", path),
+        tokens=tokens,
+        moniker=opt_str(description, "moniker", f"{path}.description") or None,
+        identity=opt_str(description, "identity", f"{path}.description") or None,
+        website=opt_str(description, "website", f"{path}.description") or None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class StakingValidatorsPage:
+    validators: tuple[StakingValidator, ...]
+    next_key: str | None  # non-null: more pages follow
+    total: int | None  # Cosmos counts it only when not paging by key
+
+
+@_guard
+def parse_staking_validators(payload: Any) -> StakingValidatorsPage:
+    """chain-api `cosmos/staking/v1beta1/validators` → `{validators: [...], pagination: {next_key, total}}`."""
+    d = _obj(payload, "")
+    pagination = d.get("pagination")
+    pagination = _obj(pagination, "pagination") if pagination is not None else {}
+    return StakingValidatorsPage(
+        validators=_items(req_list(d, "validators"), "validators", _staking_validator),
+        next_key=opt_str(pagination, "next_key", "pagination") or None,
+        total=opt_int(pagination, "total", "pagination", default=None),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SigningInfo:
+    """chain-api `cosmos/slashing/v1beta1/signing_infos/{gonkavalcons…}` (doc §2.2 #11)."""
+
+    address: str  # gonkavalcons…
+    start_height: int
+    index_offset: int
+    jailed_until: datetime | None  # the epoch-zero placeholder (1970-01-01, never jailed) maps to None
+    tombstoned: bool
+    missed_blocks_counter: int
+
+
+@_guard
+def parse_signing_info(payload: Any) -> SigningInfo:
+    d = _obj(payload, "")
+    s = _obj(d.get("val_signing_info"), "val_signing_info")
+    path = "val_signing_info"
+    return SigningInfo(
+        address=req_str(s, "address", path),
+        start_height=int_or_zero(s, "start_height", path),
+        index_offset=int_or_zero(s, "index_offset", path),
+        jailed_until=opt_timestamp(s, "jailed_until", path),
+        tombstoned=bool(opt_bool(s, "tombstoned", path, default=False)),
+        missed_blocks_counter=int_or_zero(s, "missed_blocks_counter", path),
+    )
