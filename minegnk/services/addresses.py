@@ -6,6 +6,9 @@ Account addresses carry 20 bytes: "gonka1" + 32 data chars + 6 checksum chars = 
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 from dataclasses import dataclass
 
 ADDRESS_PREFIX = "gonka"
@@ -161,3 +164,46 @@ def is_valid_address(raw: str) -> bool:
     except InvalidAddress:
         return False
     return True
+
+
+# ------------------------------------------------------------------------------------------------- validator addresses
+# A participant's validator operator address carries the same 20 bytes as its account under another prefix; the
+# consensus address (slashing signing info key) is sha256 of the ed25519 consensus pubkey, first 20 bytes (doc §2.2).
+
+VALOPER_PREFIX = ADDRESS_PREFIX + "valoper"
+VALCONS_PREFIX = ADDRESS_PREFIX + "valcons"
+ED25519_PUBKEY_BYTES = 32
+
+
+def _reprefix(address: str, expected: str, target: str) -> str:
+    decoded = decode_bech32(address.strip())
+    if decoded.prefix != expected:
+        raise InvalidAddress("wrong_prefix", f"Expected a '{expected}1' address, got '{decoded.prefix}1'.")
+    if len(decoded.payload) != ADDRESS_BYTES:
+        raise InvalidAddress("wrong_length", f"The address does not encode {ADDRESS_BYTES} bytes.")
+    return encode_address(decoded.payload, target)
+
+
+def account_to_valoper(address: str) -> str:
+    """gonka1… → gonkavaloper1… (same bytes); raises InvalidAddress."""
+    return _reprefix(address, ADDRESS_PREFIX, VALOPER_PREFIX)
+
+
+def valoper_to_account(valoper: str) -> str:
+    """gonkavaloper1… → gonka1… (same bytes); raises InvalidAddress."""
+    return _reprefix(valoper, VALOPER_PREFIX, ADDRESS_PREFIX)
+
+
+def consensus_address(pubkey: bytes | str) -> str:
+    """ed25519 consensus pubkey (raw bytes or base64, as the chain serves it) → gonkavalcons1….
+
+    Raises ValueError for anything that is not a 32-byte key.
+    """
+    if isinstance(pubkey, str):
+        try:
+            pubkey = base64.b64decode(pubkey, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise ValueError("consensus pubkey is not valid base64") from exc
+    if len(pubkey) != ED25519_PUBKEY_BYTES:
+        raise ValueError(f"an ed25519 pubkey has {ED25519_PUBKEY_BYTES} bytes, got {len(pubkey)}")
+    return encode_address(hashlib.sha256(pubkey).digest()[:ADDRESS_BYTES], VALCONS_PREFIX)
