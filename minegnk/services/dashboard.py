@@ -56,14 +56,18 @@ def open_request_count(db: Session, user_id: int) -> int:
 
 
 def dashboard_cards(db: Session, user_id: int, summaries: Sequence[NodeSummary], *, tz: tzinfo,
-                    now: datetime | None = None) -> DashboardCards:
+                    now: datetime | None = None,
+                    rows: Sequence[tuple[int, datetime | None, int]] | None = None) -> DashboardCards:
+    """``rows``: the user's settled epochs as (node_id, settled_at, total ngonka) covering at least the last 31
+    days, when the caller already has them; otherwise they are read here."""
     now = now or utcnow()
     counts = node_reads.count_by_status(list(summaries))
     start_30 = now - timedelta(days=30)
     start_month = month_start(now, tz)
-    rows = node_reads.user_earnings(db, user_id, since=min(start_30, start_month))
-    last_30 = sum(r.reward_ngonka + r.work_ngonka for _, r in rows if r.settled_at and r.settled_at >= start_30)
-    month = sum(r.reward_ngonka + r.work_ngonka for _, r in rows if r.settled_at and r.settled_at >= start_month)
+    if rows is None:
+        rows = user_earning_rows(db, user_id, since=min(start_30, start_month))
+    last_30 = sum(amount for _n, at, amount in rows if at is not None and at >= start_30)
+    month = sum(amount for _n, at, amount in rows if at is not None and at >= start_month)
     return DashboardCards(
         total_nodes=len(summaries), healthy_nodes=counts.get('healthy', 0),
         attention_nodes=sum(counts.get(s, 0) for s in ATTENTION_STATUSES), by_status=counts,
@@ -149,8 +153,13 @@ def current_estimates(summaries: Iterable[NodeSummary]) -> dict[int, int]:
 
 
 def user_earning_rows(db: Session, user_id: int, *, since: datetime) -> list[tuple[int, datetime | None, int]]:
-    return [(node_id, r.settled_at, r.reward_ngonka + r.work_ngonka)
-            for node_id, r in node_reads.user_earnings(db, user_id, since=since)]
+    """(node_id, settled_at, reward + work) of the nodes the user owns now: plain columns, no ORM objects."""
+    query = (select(EarningsHistory.node_id, EarningsHistory.settled_at,
+                    EarningsHistory.reward_ngonka, EarningsHistory.work_ngonka)
+             .join(NodeAssignment, NodeAssignment.node_id == EarningsHistory.node_id)
+             .where(NodeAssignment.user_id == user_id, NodeAssignment.unassigned_at.is_(None),
+                    EarningsHistory.settled_at >= since))
+    return [(node_id, at, int(reward) + int(work)) for node_id, at, reward, work in db.execute(query)]
 
 
 # ================================================================================================= activity feed
@@ -202,27 +211,47 @@ class StatusChangeIndex:
         with self._lock:
             states = {node_id: self._nodes.setdefault((key_db, node_id), _NodeChanges()) for node_id in node_ids}
             fresh = [n for n, s in states.items() if s.last_at is None]
-            known = {n: s.last_at for n, s in states.items() if s.last_at is not None}
-            queries = []
             if fresh:
-                queries.append(select(NodeStatusHistory.node_id, NodeStatusHistory.observed_at, NodeStatusHistory.status,
-                                      NodeStatusHistory.reasons)
-                               .where(NodeStatusHistory.node_id.in_(fresh), NodeStatusHistory.observed_at >= since))
+                self._build(db, fresh, states, since)
+            known = {n: s.last_at for n, s in states.items() if s.last_at is not None}
             if known:
-                oldest = min(known.values())
-                queries.append(select(NodeStatusHistory.node_id, NodeStatusHistory.observed_at, NodeStatusHistory.status,
-                                      NodeStatusHistory.reasons)
-                               .where(NodeStatusHistory.node_id.in_(list(known)), NodeStatusHistory.observed_at > oldest))
-            for query in queries:
-                for node_id, observed_at, status, reasons in db.execute(
-                        query.order_by(NodeStatusHistory.node_id, NodeStatusHistory.observed_at, NodeStatusHistory.id)):
-                    state = states[node_id]
-                    if state.last_at is not None and observed_at <= state.last_at:
-                        continue
-                    if state.last_status is not None and status != state.last_status:
-                        state.changes.append((observed_at, state.last_status, status, list(reasons or [])))
-                    state.last_at, state.last_status = observed_at, status
+                self._extend(db, known, states)
             return {n: [c for c in s.changes if c[0] >= since] for n, s in states.items()}
+
+    @staticmethod
+    def _build(db: Session, node_ids: list[int], states: dict[int, _NodeChanges], since: datetime) -> None:
+        """First read: the database finds the transitions (LAG over each node's rows), so only they reach Python."""
+        h = NodeStatusHistory
+        ordered = select(h.node_id, h.observed_at, h.status, h.reasons,
+                         func.lag(h.status).over(partition_by=h.node_id, order_by=(h.observed_at, h.id)).label('prev'),
+                         func.row_number().over(partition_by=h.node_id,
+                                                order_by=(h.observed_at.desc(), h.id.desc())).label('newest')) \
+            .where(h.node_id.in_(node_ids), h.observed_at >= since).subquery()
+        query = select(ordered.c.node_id, ordered.c.observed_at, ordered.c.status, ordered.c.reasons, ordered.c.prev,
+                       ordered.c.newest) \
+            .where((ordered.c.newest == 1) | ((ordered.c.prev.is_not(None)) & (ordered.c.prev != ordered.c.status))) \
+            .order_by(ordered.c.node_id, ordered.c.observed_at)
+        for node_id, observed_at, status, reasons, prev, newest in db.execute(query):
+            state = states[node_id]
+            if prev is not None and prev != status:
+                state.changes.append((observed_at, prev, status, list(reasons or [])))
+            if newest == 1:
+                state.last_at, state.last_status = observed_at, status
+
+    @staticmethod
+    def _extend(db: Session, known: dict[int, datetime], states: dict[int, _NodeChanges]) -> None:
+        """Later reads: only the rows after the newest one already seen."""
+        h = NodeStatusHistory
+        query = select(h.node_id, h.observed_at, h.status, h.reasons) \
+            .where(h.node_id.in_(list(known)), h.observed_at > min(known.values())) \
+            .order_by(h.node_id, h.observed_at, h.id)
+        for node_id, observed_at, status, reasons in db.execute(query):
+            state = states[node_id]
+            if observed_at <= state.last_at:
+                continue
+            if status != state.last_status:
+                state.changes.append((observed_at, state.last_status, status, list(reasons or [])))
+            state.last_at, state.last_status = observed_at, status
 
 
 status_changes = StatusChangeIndex()
@@ -473,10 +502,11 @@ def load_dashboard(db: Session, user_id: int, *, tz: tzinfo, now: datetime | Non
     """Everything the dashboard's first paint needs, in one unit of work."""
     now = now or utcnow()
     summaries = node_reads.user_nodes(db, user_id)
+    rows = user_earning_rows(db, user_id, since=now - timedelta(days=92))  # chart (90 days) and cards (≤ 31 days)
     return LoadedDashboard(
         network=node_reads.network_status(db, now=now), summaries=summaries,
-        cards=dashboard_cards(db, user_id, summaries, tz=tz, now=now), rates=rate_service.current_rates(db, now=now),
-        earning_rows=user_earning_rows(db, user_id, since=now - timedelta(days=92)))
+        cards=dashboard_cards(db, user_id, summaries, tz=tz, now=now, rows=rows),
+        rates=rate_service.current_rates(db, now=now), earning_rows=rows)
 
 
 # ================================================================================================= health timeline
