@@ -32,6 +32,8 @@ from minegnk.upstream.schemas import (
     EpochsLatest,
     HardwareNode,
     SchemaError,
+    SigningInfo,
+    StakingValidator,
     parse_chain_participant_list,
     parse_chain_participant_single,
     parse_chain_status,
@@ -39,12 +41,18 @@ from minegnk.upstream.schemas import (
     parse_epoch_performance_summary,
     parse_epochs_latest,
     parse_hardware_nodes,
+    parse_signing_info,
+    parse_staking_validators,
 )
 
 logger = logging.getLogger("minegnk.upstream")
 
 SOURCE = "node_api"
 CHAIN_API = "/chain-api/productscience/inference/inference"
+STAKING_API = "/chain-api/cosmos/staking/v1beta1"
+SLASHING_API = "/chain-api/cosmos/slashing/v1beta1"
+VALIDATORS_PAGE_LIMIT = 200
+VALIDATORS_MAX_PAGES = 5  # 1,000 validators; the network has a few hundred
 GRPC_NOT_FOUND = 5
 GRPC_INVALID_ARGUMENT = 3
 T = TypeVar("T")
@@ -178,6 +186,34 @@ class NodeApiClient:
             logger.warning("node_api: hardware_nodes for %s unavailable (%s)", address, exc.reason)
             return []
         return list(result.nodes) if result is not None else []
+
+    async def validators(self) -> tuple[StakingValidator, ...]:
+        """Every staking validator (doc §2.2 #10), paged by `pagination.key`, at most VALIDATORS_MAX_PAGES calls.
+
+        A list cut by the page bound is returned as is (with a warning): validators on it are still right, and
+        an address that matches none of them reads as "unknown", never as "not jailed".
+        """
+        validators: list[StakingValidator] = []
+        key: str | None = None
+        for _ in range(VALIDATORS_MAX_PAGES):
+            params: dict[str, str | int] = {"pagination.limit": VALIDATORS_PAGE_LIMIT}
+            if key:
+                params["pagination.key"] = key
+            page = await self._call(f"{STAKING_API}/validators", _parse_ok(parse_staking_validators), params=params)
+            validators.extend(page.validators)
+            key = page.next_key
+            if not key:
+                return tuple(validators)
+        logger.warning("node_api: validator list longer than %d pages; list is incomplete", VALIDATORS_MAX_PAGES)
+        return tuple(validators)
+
+    async def signing_info(self, valcons: str) -> SigningInfo | None:
+        """Slashing signing info of a consensus address (doc §2.2 #11); None: the chain has none for it."""
+        return await self._call(
+            f"{SLASHING_API}/signing_infos/{valcons}",
+            _parse_or_none(parse_signing_info, lambda r: r.status == 404 and _is_not_found_answer(r)),
+            accept=(404,),
+        )
 
     async def chain_status(self) -> ChainStatus:
         return await self._call("/chain-rpc/status", _parse_ok(parse_chain_status))
