@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from minegnk.sim import node_views, tracker_views
+from minegnk.sim import bech32, node_views, tracker_views
 from minegnk.sim.faults import FaultBoard
 from minegnk.sim.formats import dumps
 from minegnk.sim.state import Simulator, UnknownParticipant
@@ -22,6 +22,8 @@ from minegnk.sim.stats import RequestStats
 log = logging.getLogger(__name__)
 
 CHAIN = "/chain-api/productscience/inference/inference"
+STAKING = "/chain-api/cosmos/staking/v1beta1"
+SLASHING = "/chain-api/cosmos/slashing/v1beta1"
 JSON = "application/json"
 BAD_GATEWAY = b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
 UNAVAILABLE = b"<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>\r\n<body>\r\n<center><h1>503 Service Temporarily Unavailable</h1></center>\r\n</body>\r\n</html>\r\n"
@@ -150,16 +152,12 @@ class SimApp:
             return 200, self.cached("epoch-participants", base, lambda: node_views.epoch_participants(sim, base))
 
         def participants(request, base):
-            q = request.query_params
             try:
-                limit = int(q.get("pagination.limit", "100") or 100)
-                by_key = bool(q.get("pagination.key"))
-                offset = node_views.decode_page_key(q["pagination.key"]) if by_key else int(
-                    q.get("pagination.offset", "0") or 0)
+                limit, offset, by_key = _pagination(request)
             except (ValueError, KeyError):
                 return 400, node_views.invalid_argument("invalid pagination")
             rows = self._participant_rows(base)
-            return 200, node_views.chain_participants_page(sim, rows, offset, max(1, limit), by_key)
+            return 200, node_views.chain_participants_page(sim, rows, offset, limit, by_key)
 
         def participant(request, base):
             p = sim.by_address.get(request.path_params["address"])
@@ -183,6 +181,25 @@ class SimApp:
                 return 404, node_views.not_found()
             return 200, node_views.hardware_nodes(sim, p)
 
+        def validators(request, base):
+            try:
+                limit, offset, by_key = _pagination(request)
+            except (ValueError, KeyError):
+                return 400, node_views.invalid_argument("invalid pagination")
+            rows = self._rows("staking-validators-rows", base, lambda: node_views.staking_validators_all(sim))
+            return 200, node_views.staking_validators_page(rows, offset, limit, by_key)
+
+        def signing_info(request, base):
+            address = request.path_params["cons_address"]
+            try:
+                hrp, _ = bech32.decode(address)
+            except ValueError:
+                hrp = ""
+            if hrp != "gonkavalcons":
+                return 400, node_views.invalid_argument(f"decoding bech32 failed: {address}")
+            body = node_views.signing_info(sim, address)
+            return (200, body) if body is not None else (404, node_views.signing_info_not_found(address))
+
         def rpc_status(request, base):
             return 200, node_views.chain_rpc_status(sim, prefix)
 
@@ -204,6 +221,8 @@ class SimApp:
             (f"{CHAIN}/participant/{{address}}", participant),
             (f"{CHAIN}/epoch_performance_summary/{{epoch}}/{{address}}", summary),
             (f"{CHAIN}/hardware_nodes/{{address}}", hardware),
+            (f"{STAKING}/validators", validators),
+            (f"{SLASHING}/signing_infos/{{cons_address}}", signing_info),
             ("/chain-rpc/status", rpc_status),
             ("/chain-rpc/block", rpc_block),
         ]
@@ -211,12 +230,16 @@ class SimApp:
                 for path, fn in table]
 
     def _participant_rows(self, base: str) -> list[dict]:
+        return self._rows("chain-participants-rows", base, lambda: node_views.chain_participants_all(self.sim, base))
+
+    def _rows(self, name: str, base: str, build: Callable[[], list[dict]]) -> list[dict]:
+        """Paged lists are built once per state version, then sliced per page."""
         key = (self.sim.version, base)
-        hit = self._cache.get("chain-participants-rows")
+        hit = self._cache.get(name)
         if hit and hit[0] == key:
             return hit[1]  # type: ignore[return-value]
-        rows = node_views.chain_participants_all(self.sim, base)
-        self._cache["chain-participants-rows"] = (key, rows)  # type: ignore[assignment]
+        rows = build()
+        self._cache[name] = (key, rows)  # type: ignore[assignment]
         return rows
 
     # ------------------------------------------------------------------ participant hosts
@@ -324,6 +347,15 @@ class SimApp:
             Route("/_sim/state", state, methods=["GET"]),
             Route("/_sim/participants/{address}", participant, methods=["GET"]),
         ]
+
+
+def _pagination(request: Request) -> tuple[int, int, bool]:
+    """Cosmos `pagination.limit` (default 100) and `pagination.key` (or `pagination.offset`): (limit, offset, by_key)."""
+    q = request.query_params
+    limit = int(q.get("pagination.limit", "100") or 100)
+    by_key = bool(q.get("pagination.key"))
+    offset = node_views.decode_page_key(q["pagination.key"]) if by_key else int(q.get("pagination.offset", "0") or 0)
+    return max(1, limit), offset, by_key
 
 
 def _query_int(request: Request, name: str) -> tuple[int, object]:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from functools import lru_cache
 
+from minegnk.sim import bech32
 from minegnk.sim.formats import hex_digest, ms, rfc3339_nanos
 from minegnk.sim.ledger import Summary
 from minegnk.sim.roster import Participant
@@ -267,6 +269,94 @@ def chain_rpc_block(sim: Simulator, height: int) -> dict:
         "last_commit": {"height": str(height - 1), "round": 0, "block_id": block["last_commit"]["block_id"],
                         "signatures": []},
     }}}
+
+
+# ---------------------------------------------------------------------- Cosmos staking / slashing
+# Every participant with a validator (has_validator) is a staking validator whose consensus key is its
+# validator_key; jailed and jailed_until follow the same state the tracker's is_jailed/jailed_until show.
+# Participants without one: every other one has a validator with 0 tokens (which the tracker ignores), the rest
+# none at all - both read as "no validator" (tracker is_jailed null).
+
+NEVER = "1970-01-01T00:00:00Z"  # the chain's zero time for jailed_until / unbonding_time
+
+
+def operator_address(p: Participant) -> str:
+    return bech32.encode("gonkavaloper", bech32.decode(p.address)[1])
+
+
+@lru_cache(maxsize=50_000)
+def _valcons(validator_key: str) -> str:
+    return bech32.encode("gonkavalcons", hashlib.sha256(base64.b64decode(validator_key)).digest()[:20])
+
+
+def valcons_address(p: Participant) -> str:
+    return _valcons(p.validator_key)
+
+
+def has_staking_entry(p: Participant) -> bool:
+    return p.has_validator or p.index % 2 == 0
+
+
+def jailed_until_text(sim: Simulator, p: Participant) -> str | None:
+    if p.jailed and p.jailed_until_height is not None:
+        return rfc3339_nanos(sim.block_time(p.jailed_until_height), p.jailed_until_height)
+    return None
+
+
+def staking_validator(sim: Simulator, p: Participant) -> dict:
+    tokens = p.weight * 1_000 if p.has_validator else 0
+    valoper = operator_address(p)
+    return {
+        "operator_address": valoper,
+        "consensus_pubkey": {"@type": "/cosmos.crypto.ed25519.PubKey", "key": p.validator_key},
+        "jailed": p.jailed,
+        "status": "BOND_STATUS_UNBONDING" if p.jailed or not tokens else "BOND_STATUS_BONDED",
+        "tokens": str(tokens),
+        "delegator_shares": f"{tokens}.000000000000000000",
+        # a host that never set a moniker shows its operator address (the tracker blanks those)
+        "description": {"moniker": p.moniker or valoper, "identity": p.identity or "", "website": p.website or "",
+                        "security_contact": "", "details": ""},
+        "unbonding_height": "0",
+        "unbonding_time": NEVER,
+        "commission": {"commission_rates": {"rate": "0.100000000000000000", "max_rate": "0.200000000000000000",
+                                            "max_change_rate": "0.010000000000000000"},
+                       "update_time": rfc3339_nanos(sim.block_time(p.join_height), p.join_height)},
+        "min_self_delegation": "1",
+        "unbonding_on_hold_ref_count": "0",
+        "unbonding_ids": [],
+    }
+
+
+def staking_validators_all(sim: Simulator) -> list[dict]:
+    # the chain iterates its store by operator address bytes, i.e. by the account bytes
+    members = sorted((p for p in sim.roster if has_staking_entry(p)), key=lambda p: bech32.decode(p.address)[1])
+    return [staking_validator(sim, p) for p in members]
+
+
+def staking_validators_page(rows: list[dict], offset: int, limit: int, by_key: bool) -> dict:
+    page = rows[offset: offset + limit]
+    end = offset + len(page)
+    next_key = base64.b64encode(f"offset:{end}".encode()).decode() if end < len(rows) else None
+    return {"validators": page, "pagination": {"next_key": next_key, "total": "0" if by_key else str(len(rows))}}
+
+
+def signing_info(sim: Simulator, address: str) -> dict | None:
+    """`cosmos/slashing/v1beta1/signing_infos/{gonkavalcons…}`; None -> the chain's 404."""
+    p = next((p for p in sim.roster if has_staking_entry(p) and valcons_address(p) == address), None)
+    if p is None:
+        return None
+    return {"val_signing_info": {
+        "address": address,
+        "start_height": str(p.join_height),
+        "index_offset": str(max(0, sim.height - p.join_height)),
+        "jailed_until": jailed_until_text(sim, p) or NEVER,
+        "tombstoned": False,
+        "missed_blocks_counter": "0" if p.online else str(min(100, sim.height - sim.offline_since.get(p.address, sim.height))),
+    }}
+
+
+def signing_info_not_found(address: str) -> dict:
+    return {"code": 5, "message": f"SigningInfo not found for validator {address}: key not found", "details": []}
 
 
 def host_versions(p: Participant) -> dict:

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 from minegnk.sim.chain_rules import NGONKA_PER_GNK
 from minegnk.sim.formats import hex_digest, naive_utc, rfc3339_nanos
 from minegnk.sim.ledger import Summary
-from minegnk.sim.node_views import hardware_node_status, inference_url, seed_signature
+from minegnk.sim.node_views import hardware_node_status, inference_url, jailed_until_text, seed_signature
 from minegnk.sim.roster import Counters, Participant
 from minegnk.sim.state import Simulator
 
@@ -39,9 +39,7 @@ def participant_stats(sim: Simulator, p: Participant, epoch: int, counters: Coun
     weight_to_confirm = sum(n.poc_weight for n in nodes if not n.timeslot_allocation[1])
     confirmation_weight = weight_to_confirm
     jail_known = p.has_validator
-    jailed_until = None
-    if p.jailed and p.jailed_until_height is not None:
-        jailed_until = rfc3339_nanos(sim.block_time(p.jailed_until_height), p.jailed_until_height)
+    jailed_until = jailed_until_text(sim, p)  # the same value the slashing signing info serves
     c = counters
     return {
         "index": p.address,
