@@ -26,17 +26,20 @@ from minegnk.db.engine import session_scope
 from minegnk.db.models import (EarningsHistory, NetworkSnapshot, Node, NodeAssignment, NodeStatsCache,
                                NodeStatusHistory, UpstreamHealth, utcnow)
 from minegnk.services import node_cache
+from minegnk.services.addresses import InvalidAddress, account_to_valoper, consensus_address
 from minegnk.services.status import (LivenessState, NodeApiSnapshot, NodeView, TrackerSnapshot, advance_liveness,
                                      build_node_view)
 from minegnk.upstream.http import UpstreamError
 from minegnk.upstream.node_api import NodeApiClient
 from minegnk.upstream.probe import ProbeResult, make_probe_client, probe_liveness
 from minegnk.upstream.schemas import (EpochParticipants, EpochPerformanceSummary, EpochsLatest, HardwareNode,
-                                      InferenceResponse, ParticipantDetailsResponse, SchemaError)
+                                      InferenceResponse, ParticipantDetailsResponse, SchemaError, SigningInfo,
+                                      StakingValidator)
 from minegnk.upstream.tracker import TrackerClient
 
 log = logging.getLogger(__name__)
 T = TypeVar('T')
+JailState = tuple[bool | None, datetime | None]  # (is_jailed, jailed_until); (None, None) = unknown
 
 TRACKER_MAX_AGE = timedelta(minutes=10)
 DEFAULT_BLOCK_SECONDS = Decimal('6.0')
@@ -155,6 +158,7 @@ class RefreshJob:
         if report.source is None:
             report.stale = True
             report.stale_reason = '; '.join(f'{k}: {v}' for k, v in sorted(report.errors.items())) or 'no data'
+        jail = await self._jail_states(nodes) if report.source == 'node_api' else {}
 
         current_epoch = (epoch_info.epoch_index if epoch_info else None) or \
             (tracker.epoch_id if tracker_fresh else None) or (participants.epoch_id if participants else None)
@@ -166,7 +170,8 @@ class RefreshJob:
         clock = time.perf_counter()
         results = await asyncio.gather(*(
             self._refresh_node(node, report, now=now, epoch_info=epoch_info, tracker=tracker if tracker_fresh else None,
-                               participants=participants, current_epoch=current_epoch, node_api_ok=node_api_ok)
+                               participants=participants, current_epoch=current_epoch, node_api_ok=node_api_ok,
+                               jail=jail.get(node.address, (None, None)))
             for node in nodes))
         report.nodes = len(results)
         report.timings['nodes'] = round(time.perf_counter() - clock, 3)
@@ -185,7 +190,7 @@ class RefreshJob:
     async def _refresh_node(self, node: AssignedNode, report: CycleReport, *, now: datetime,
                             epoch_info: EpochsLatest | None, tracker: InferenceResponse | None,
                             participants: EpochParticipants | None, current_epoch: int | None,
-                            node_api_ok: bool) -> NodeResult:
+                            node_api_ok: bool, jail: JailState = (None, None)) -> NodeResult:
         async with self._semaphore:
             api = self.upstreams.node_api
             member_url = _inference_url(node.address, tracker, participants) or node.inference_url
@@ -218,10 +223,42 @@ class RefreshJob:
                 chain = await self._quiet(api.participant(node.address))
                 registered = None if chain is _FAILED else chain is not None
                 snapshot = NodeApiSnapshot(participants=participants, chain_participant=None if chain is _FAILED else chain,
-                                           fetched_at=now, registered=registered, hardware_nodes=hardware)
+                                           fetched_at=now, registered=registered, hardware_nodes=hardware,
+                                           is_jailed=jail[0], jailed_until=jail[1])
                 view = build_node_view(node.address, snapshot, now=now, liveness=liveness, epoch=epoch_info)
 
             return NodeResult(node, view, liveness, hardware_epoch, hardware, summaries, node.earnings_scanned_from)
+
+    async def _jail_states(self, nodes: list[AssignedNode]) -> dict[str, JailState]:
+        """(is_jailed, jailed_until) of assigned nodes without the tracker (doc §2.3): the staking validator list
+        once per cycle (a few pages), then one signing-info call per jailed node. A node left out is unknown
+        (null): the list failed, or no validator with tokens > 0 maps to its address (doc §1.3)."""
+        validators = await self._quiet(self.upstreams.node_api.validators())
+        if validators is _FAILED:
+            log.warning('node_api: staking validators unavailable; jail state unknown this cycle')
+            return {}
+        by_operator = {v.operator_address: v for v in validators if v.tokens > 0}
+        matched: dict[str, StakingValidator] = {}
+        for node in nodes:
+            try:
+                validator = by_operator.get(account_to_valoper(node.address))
+            except InvalidAddress:
+                continue
+            if validator is not None:
+                matched[node.address] = validator
+        jailed = [address for address, v in matched.items() if v.jailed]
+        until = await asyncio.gather(*(self._jailed_until(matched[address]) for address in jailed))
+        return {address: (v.jailed, None) for address, v in matched.items()} | \
+            {address: (True, jailed_until) for address, jailed_until in zip(jailed, until)}
+
+    async def _jailed_until(self, validator: StakingValidator) -> datetime | None:
+        """None when unknown: no usable consensus key, no signing info, or the call failed."""
+        try:
+            valcons = consensus_address(validator.consensus_pubkey or '')
+        except ValueError:
+            return None
+        info = await self._quiet(self.upstreams.node_api.signing_info(valcons))
+        return info.jailed_until if isinstance(info, SigningInfo) else None
 
     async def _recent_summaries(self, node: AssignedNode, current_epoch: int, now: datetime) -> list[EpochPerformanceSummary]:
         """The last settled epochs we don't have yet, plus unclaimed ones now and then (their claimed flag changes)."""

@@ -204,3 +204,41 @@ async def test_unclaimed_epoch_is_rechecked_every_15_minutes_until_claimed(job, 
     with session_scope() as db:
         assert db.scalar(select(EarningsHistory.claimed).where(EarningsHistory.node_id == ids[address],
                                                                EarningsHistory.epoch_id == epoch)) is True
+
+
+async def test_tracker_down_takes_jail_state_from_staking_validators_and_signing_info(job, assign, scenarios, control,
+                                                                                       sim):
+    import httpx
+
+    from minegnk.upstream.schemas import parse_timestamp
+
+    validators_path = '/chain-api/cosmos/staking/v1beta1/validators'
+    signing_path = '/chain-api/cosmos/slashing/v1beta1/signing_infos/{cons_address}'
+    ids = assign([scenarios['healthy'], scenarios['jailed']])
+    control('faults', {'target': 'tracker', 'mode': 'http500'})
+    control('stats/reset', {})
+    report = await job.run_cycle()
+    assert report.source == 'node_api' and not report.stale
+
+    # Jail costs one validator list per cycle (1-3 pages) plus one signing info per jailed node - not per node.
+    calls = control('stats')['by_template']
+    assert 1 <= calls.get(validators_path, 0) <= 3
+    assert calls.get(signing_path, 0) == 1  # the jailed node only
+
+    cache = caches(ids)
+    jailed, healthy = cache[scenarios['jailed']], cache[scenarios['healthy']]
+    assert jailed.source == 'node_api' and jailed.status == 'jailed'
+    assert [r['code'] for r in jailed.reasons][:1] == ['jailed']
+    until = jailed.reasons[0]['params']['jailed_until']
+    assert until is not None
+    assert healthy.source == 'node_api' and healthy.status == 'healthy'
+
+    # The instant matches what the tracker reports once it is back, and with the tracker up no jail calls are made.
+    control('faults', {'target': 'tracker', 'mode': 'ok'})
+    tracked = httpx.get(f'{sim.tracker_url}/api/v1/inference/current', timeout=10).json()['participants']
+    expected = next(p['jailed_until'] for p in tracked if p['address'] == scenarios['jailed'])
+    assert parse_timestamp(until) == parse_timestamp(expected)
+    control('stats/reset', {})
+    assert (await job.run_cycle()).source == 'tracker'
+    calls = control('stats')['by_template']
+    assert validators_path not in calls and signing_path not in calls
