@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from minegnk.db.models import AuditLog, EarningsHistory, NodeAssignment, User, utcnow
-from minegnk.services import accounts, audit, passwords, requests, sessions
+from minegnk.services import accounts, api_tokens, audit, passwords, requests, sessions
 from minegnk.services.accounts import CURRENCIES, LANGUAGES, AccountError
 from minegnk.services.units import ngonka_to_gnk
 
@@ -221,6 +221,8 @@ def change_password(session: Session, user_id: int, *, current_password: str, ne
 def sign_out_other_sessions(session: Session, user_id: int, *, keep_token_hash: str) -> int:
     count = sessions.revoke_user_sessions(session, user_id, reason='signed_out_elsewhere',
                                           keep_token_hash=keep_token_hash)
+    # "Everywhere else" includes scripts logged in to the API.
+    count += api_tokens.revoke_user_tokens(session, user_id, reason='signed_out_elsewhere')
     if count:
         audit.record(session, actor_id=user_id, action='user.sessions_revoke', target_type='user',
                      target_id=user_id, after={'sessions': count})

@@ -231,3 +231,18 @@ def test_last_admin_cannot_delete_themselves(database):
     with session_scope() as db, pytest.raises(AccountError) as e:
         profile.delete_account(db, second, password=PASSWORD)
     assert e.value.code == 'last_admin'
+
+
+def test_sign_out_everywhere_else_also_ends_api_logins(database):
+    from minegnk.db.models import ApiRefreshToken
+    from minegnk.services import api_tokens
+    user_id = make_user('api@example.com')
+    current = login('api@example.com')
+    with session_scope() as db:
+        api_tokens.issue_family(db, user_id)
+    with session_scope() as db:
+        profile.sign_out_other_sessions(db, user_id, keep_token_hash=sessions.hash_token(current.token))
+    with session_scope() as db:
+        assert db.scalar(select(func.count()).select_from(ApiRefreshToken)
+                         .where(ApiRefreshToken.revoked_at.is_(None))) == 0
+        assert sessions.resolve_session(db, current.token) is not None  # this browser stays signed in
