@@ -44,6 +44,25 @@ class Settings(BaseSettings):
     log_level: str = 'INFO'
     demo_password: str = 'demo-password'
     api_rate_per_minute: int = Field(600, ge=1, le=10_000_000)  # API requests per login (token family) per minute
+    # Notifications (issue 6). Links in emails and messages point at public_url.
+    public_url: str = 'http://127.0.0.1:8080'
+    smtp_host: str = ''  # empty: email is not sent (messages wait in the outbox)
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_security: Literal['none', 'starttls', 'tls'] = 'starttls'
+    smtp_user: str = ''
+    smtp_password: str = ''
+    smtp_from: str = 'MineGNK <noreply@localhost>'
+    telegram_bot_token: str = ''  # empty: Telegram is not offered
+    telegram_api_url: str = 'https://api.telegram.org'
+    telegram_bot_name: str = ''
+    discord_api_url: str = 'https://discord.com'  # where validated Discord webhook URLs are sent
+    alert_confirm_cycles: int = Field(2, ge=1, le=20)  # refreshes a new node state must hold before it alerts
+    alert_flap_changes: int = Field(4, ge=2, le=100)  # this many state changes within the window = flapping
+    alert_flap_window_minutes: int = Field(60, ge=5, le=1440)
+    alert_incident_share: float = Field(0.3, gt=0, le=1)  # network failing share that makes a network incident
+    notify_poll_seconds: float = Field(5.0, ge=0.05, le=300)  # delivery worker: how often it looks for due messages
+    notify_retry_seconds: float = Field(30.0, ge=0.01, le=3600)  # first retry delay; doubles per attempt (max 6 h)
+    notify_max_attempts: int = Field(10, ge=1, le=100)
 
     @field_validator('database_url')
     @classmethod

@@ -64,6 +64,12 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Notifications: quiet hours as 'HH:MM' in the user's timezone (both set or neither), own Discord webhook,
+    # and the local hour at which the daily digest goes out (the digest's channels are notification_prefs).
+    quiet_from: Mapped[str | None] = mapped_column(String(5))
+    quiet_to: Mapped[str | None] = mapped_column(String(5))
+    discord_webhook_url: Mapped[str | None] = mapped_column(String(255))
+    digest_hour: Mapped[int] = mapped_column(Integer, default=8, server_default='8')
 
     @property
     def is_admin(self) -> bool:
@@ -332,3 +338,98 @@ class ApiRefreshToken(Base):
     rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_reason: Mapped[str | None] = mapped_column(String(32))
+
+
+class Notification(Base):
+    """An in-app notification. Title and body are rendered from ``kind`` + ``params`` in the reader's language."""
+
+    __tablename__ = 'notifications'
+    __table_args__ = (Index('ix_notifications_user_created', 'user_id', 'created_at'),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, 'sqlite'), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey('users.id', ondelete='CASCADE'))
+    kind: Mapped[str] = mapped_column(String(32))
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    link: Mapped[str | None] = mapped_column(String(255))
+    dedup_key: Mapped[str] = mapped_column(String(160), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class NotificationOutbox(Base):
+    """One message for one external channel, written in the event's transaction and delivered by the worker.
+
+    status: pending (due at next_attempt_at) | sending (claimed; lease until next_attempt_at) | held (quiet hours,
+    summarised when they end) | failed (last attempt failed, retried at next_attempt_at) | sent | dead (gave up).
+    """
+
+    __tablename__ = 'notification_outbox'
+    __table_args__ = (Index('ix_notification_outbox_due', 'status', 'next_attempt_at'),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, 'sqlite'), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey('users.id', ondelete='CASCADE'), index=True)
+    channel: Mapped[str] = mapped_column(String(16))  # email | telegram | discord
+    kind: Mapped[str] = mapped_column(String(32))
+    dedup_key: Mapped[str] = mapped_column(String(160), unique=True)
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default='pending')
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AlertState(Base):
+    """What a user was last told about one node, the confirmation counter, flapping, mute and maintenance.
+
+    The row with ``node_id`` NULL is the user's network-incident state.
+    """
+
+    __tablename__ = 'alert_state'
+    __table_args__ = (UniqueConstraint('user_id', 'node_id', name='uq_alert_state_user_node'),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey('users.id', ondelete='CASCADE'), index=True)
+    node_id: Mapped[int | None] = mapped_column(ForeignKey('nodes.id', ondelete='CASCADE'), index=True)
+    confirmed_status: Mapped[str | None] = mapped_column(String(16))
+    confirmed_reasons: Mapped[list] = mapped_column(JSON, default=list)
+    pending_status: Mapped[str | None] = mapped_column(String(16))
+    pending_count: Mapped[int] = mapped_column(Integer, default=0)
+    alerted_status: Mapped[str | None] = mapped_column(String(16))  # what the user was last told
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    flap_count: Mapped[int] = mapped_column(Integer, default=0)
+    flap_window_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    flap_notified: Mapped[bool] = mapped_column(Boolean, default=False)
+    seq: Mapped[int] = mapped_column(Integer, default=0)  # numbers the alerts (dedup keys)
+    muted_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    maintenance_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    maintenance_to: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class TelegramLink(Base):
+    """A user's Telegram chat: a one-time code until the bot sees /start <code>, then the chat id."""
+
+    __tablename__ = 'telegram_links'
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey('users.id', ondelete='CASCADE'), unique=True)
+    code: Mapped[str | None] = mapped_column(String(64), unique=True)
+    chat_id: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    linked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PasswordResetToken(Base):
+    """A single-use password reset link (only the token's sha256 is stored)."""
+
+    __tablename__ = 'password_reset_tokens'
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey('users.id', ondelete='CASCADE'), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ip: Mapped[str | None] = mapped_column(String(64))
