@@ -350,7 +350,7 @@ class SimApp:
 
 
 def _pagination(request: Request) -> tuple[int, int, bool]:
-    """Cosmos `pagination.limit` (default 100) and `pagination.key` (or `pagination.offset`): (limit, offset, by_key)."""
+    """Cosmos `pagination.limit` (default 100), `pagination.key` or `pagination.offset` -> (limit, offset, by_key)."""
     q = request.query_params
     limit = int(q.get("pagination.limit", "100") or 100)
     by_key = bool(q.get("pagination.key"))

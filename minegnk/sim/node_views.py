@@ -351,7 +351,7 @@ def signing_info(sim: Simulator, address: str) -> dict | None:
         "index_offset": str(max(0, sim.height - p.join_height)),
         "jailed_until": jailed_until_text(sim, p) or NEVER,
         "tombstoned": False,
-        "missed_blocks_counter": "0" if p.online else str(min(100, sim.height - sim.offline_since.get(p.address, sim.height))),
+        "missed_blocks_counter": str(0 if p.online else min(100, sim.height - sim.offline_since.get(p.address, 0))),
     }}
 
 

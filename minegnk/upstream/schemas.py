@@ -1172,7 +1172,7 @@ def parse_settle_amounts(payload: Any) -> tuple[SettleAmount, ...]:
 
 
 
-# ------------------------------------------------------------------------------------------------- Cosmos staking/slashing
+# ============================================================================================ Cosmos staking, slashing
 
 
 def _req_bool(d: Mapping[str, Any], key: str, path: str = "") -> bool:
