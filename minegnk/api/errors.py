@@ -18,6 +18,7 @@ from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError, ResponseValidationError
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger('minegnk.api')
@@ -40,6 +41,7 @@ MESSAGES = {
     'refresh_reused': 'This refresh token was already used; every token of this login has been revoked.',
     'conflict': 'The request conflicts with the current state.',
     'internal_error': 'An unexpected error happened on our side. It has been logged; please try again.',
+    'service_unavailable': 'The service cannot reach its database right now; retry in a minute.',
 }
 
 
@@ -130,6 +132,10 @@ def to_response(exc: BaseException, request: Request) -> Response:
             exc.status_code, 'http_error')
         return error_response(exc.status_code, code, MESSAGES.get(code, str(exc.detail)), None,
                               getattr(exc, 'headers', None))
+    if isinstance(exc, OperationalError):
+        # The database is down or restarting: an expected outage, not a bug. The pool reconnects by itself.
+        log.warning('API request during a database outage: %s %s', request.method, request.url.path)
+        return error_response(503, 'service_unavailable', MESSAGES['service_unavailable'], None, {'Retry-After': '30'})
     if isinstance(exc, ResponseValidationError):
         log.error('API response did not match its schema: %s %s: %s', request.method, request.url.path, exc.errors())
     else:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.exc import OperationalError
 
 from minegnk.db.models import utcnow
 from minegnk.jobs.refresh import CycleReport, RefreshJob
@@ -33,6 +34,9 @@ class RefreshScheduler:
     async def tick(self) -> CycleReport | None:
         try:
             report = await self.job.run_cycle()
+        except OperationalError as e:  # our own database is down: expected during an outage, retried next interval
+            log.warning('refresh cycle skipped, database unavailable: %s', e.__class__.__name__)
+            return None
         except Exception:  # a bug in one cycle must not stop the next ones
             log.exception('refresh cycle failed')
             return None

@@ -17,6 +17,8 @@ from fastapi.responses import RedirectResponse
 from nicegui import app, context, core, run, ui
 from nicegui.client import Client
 
+from sqlalchemy.exc import OperationalError
+
 from minegnk import i18n
 from minegnk.db.engine import session_scope
 from minegnk.services import events, sessions
@@ -134,8 +136,15 @@ def protected_page(path: str, *, admin: bool = False, public: bool = False, **pa
         @functools.wraps(func)
         async def guarded(**kwargs: Any) -> Any:
             request: Request = kwargs['request'] if passes_request else kwargs.pop('request')
-            user = await current_user()
             from minegnk.components.locale import set_page_language  # the UI layer owns the page language
+            try:
+                user = await current_user()
+            except OperationalError:  # database outage: a clear 503 page; the pool reconnects by itself afterwards
+                log.warning('page %s requested during a database outage', request.url.path)
+                from minegnk.pages.errors import render_error
+                set_page_language(page_language(request, None))
+                render_error(503, None)
+                return None
             set_page_language(page_language(request, user))
             if user is None and not public:
                 target = request.url.path + (f'?{request.url.query}' if request.url.query else '')

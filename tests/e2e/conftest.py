@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -98,3 +99,69 @@ def screenshot():
         page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
         return path
     return take
+
+
+@pytest.fixture
+def start_portal(tmp_path: Path):
+    """Start `python main.py` with extra settings: start_portal({'MINEGNK_DATABASE_URL': ...})."""
+    started: list[PortalProcess] = []
+
+    def start(extra_env: dict[str, str] | None = None, name: str = 'portal') -> PortalProcess:
+        process = PortalProcess(tmp_path / name, extra_env)
+        started.append(process)
+        return process
+    yield start
+    for process in started:
+        process.stop()
+
+
+def _pg_bin() -> Path | None:
+    for candidate in sorted(Path('/usr/lib/postgresql').glob('*/bin'), reverse=True):
+        if (candidate / 'initdb').exists():
+            return candidate
+    return None
+
+
+class PrivatePostgres:
+    """A throwaway PostgreSQL cluster of our own, so a test may stop and start it."""
+
+    def __init__(self, base: Path) -> None:
+        self.bin = _pg_bin()
+        self.dir = base / 'pgdata'
+        self.port = free_port()
+        self.url = f'postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres'
+        base.mkdir(parents=True, exist_ok=True)
+        shutil.chown(base, 'postgres')
+        self._as_postgres([str(self.bin / 'initdb'), '-D', str(self.dir), '-U', 'postgres', '--auth=trust', '-E', 'UTF8'])
+        self.start()
+
+    def _as_postgres(self, command: list[str]) -> None:
+        prefix = ['runuser', '-u', 'postgres', '--'] if os.geteuid() == 0 else []
+        result = subprocess.run(prefix + command, capture_output=True, text=True, timeout=120)
+        if result.returncode != 0:
+            raise RuntimeError(f'{command[0]} failed: {result.stderr or result.stdout}')
+
+    def start(self) -> None:
+        self._as_postgres([str(self.bin / 'pg_ctl'), '-D', str(self.dir), '-w', '-l', str(self.dir / 'log'), '-o',
+                           f'-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1', 'start'])
+
+    def stop(self) -> None:
+        self._as_postgres([str(self.bin / 'pg_ctl'), '-D', str(self.dir), '-w', '-m', 'fast', 'stop'])
+
+
+@pytest.fixture
+def private_postgres() -> Iterator[PrivatePostgres]:
+    if _pg_bin() is None:
+        message = 'PostgreSQL server binaries (initdb) not installed'
+        if os.environ.get('CI', '').lower() == 'true':
+            pytest.fail(message)
+        pytest.skip(message)
+    base = Path(tempfile.mkdtemp(prefix='minegnk-pg-'))  # pytest's tmp dirs are private to root; postgres must enter
+    base.chmod(0o755)
+    server = PrivatePostgres(base / 'cluster')
+    yield server
+    try:
+        server.stop()
+    except RuntimeError:
+        pass  # already stopped
+    shutil.rmtree(base, ignore_errors=True)
