@@ -25,7 +25,7 @@ from minegnk.config import Settings
 from minegnk.db.engine import session_scope
 from minegnk.db.models import (EarningsHistory, NetworkSnapshot, Node, NodeAssignment, NodeStatsCache,
                                NodeStatusHistory, UpstreamHealth, utcnow)
-from minegnk.services import node_cache
+from minegnk.services import alerts, node_cache
 from minegnk.services.addresses import InvalidAddress, account_to_valoper, consensus_address
 from minegnk.services.status import (LivenessState, NodeApiSnapshot, NodeView, TrackerSnapshot, advance_liveness,
                                      build_node_view)
@@ -399,6 +399,7 @@ def write_cycle(report: CycleReport, results: list[NodeResult], epoch_info: Epoc
             new_epochs += _write_earnings(db, result, report.epoch_id, epoch_seconds, now)
         for row in health_rows:
             _write_health(db, row, now)
+        alerts.on_cycle(db, now=now, snapshot=snapshot)  # alerts commit with the data that caused them
     return new_epochs
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from minegnk.db.models import Node, NodeAssignment, User, utcnow
-from minegnk.services import audit, network_directory
+from minegnk.services import audit, network_directory, notify_events
 from minegnk.services.addresses import CHARSET, InvalidAddress, validate_address
 from minegnk.services.assignment_events import emit_after_commit
 
@@ -210,6 +210,7 @@ def _assign(db: Session, *, actor_id: int | None, user: User, address: str, deta
     audit.record(db, actor_id=actor_id, action='node.assign', target_type='node', target_id=address,
                  before={'user_id': None, **before_node}, after=after)
     emit_after_commit(db, user_ids={user.id}, addresses=[address])
+    notify_events.node_assigned(db, user.id, address, node.label, assignment.id)
     return AssignResult(address=address, node_id=node.id, assignment_id=assignment.id, user_id=user.id,
                         node_created=created, known_to_network=known, warnings=warnings)
 
@@ -313,6 +314,7 @@ def unassign_node(db: Session, actor_id: int | None, address: str) -> UnassignRe
                  before={'user_id': owner_id, 'email': email}, after={'user_id': None})
     if owner_id is not None:
         emit_after_commit(db, user_ids={owner_id})
+    notify_events.node_unassigned(db, owner_id, normalised, assignment_id)
     return UnassignResult(address=normalised, user_id=owner_id, assignment_id=assignment_id)
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from minegnk.db.models import SupportRequest, SupportRequestEvent, User, utcnow
-from minegnk.services import audit, catalog
+from minegnk.services import audit, catalog, notify_events
 from minegnk.services.accounts import CURRENCIES
 from minegnk.services.request_events import notify_after_commit
 
@@ -439,6 +439,7 @@ def transition(session: Session, *, actor_id: int, request_id: int, to_status: s
                  target_id=row.id, before=before, after=after, ip=ip)
     session.flush()
     notify_after_commit(session, row.user_id)
+    notify_events.request_status_changed(session, row, to_status, body)
     return _views(session, [row], for_support=True)[0]
 
 
@@ -448,8 +449,9 @@ def add_comment(session: Session, *, actor_id: int, request_id: int, body: str, 
     _require_admin(session, actor_id)
     text = _clean_text(body, required_code='text_required', too_long_code='text_too_long', field_name='body')
     row = _locked(session, request_id)
-    session.add(SupportRequestEvent(request_id=row.id, actor_id=actor_id, kind='note' if internal else 'comment',
-                                    body=text, visible_to_customer=not internal))
+    session.add(comment := SupportRequestEvent(request_id=row.id, actor_id=actor_id,
+                                               kind='note' if internal else 'comment', body=text,
+                                               visible_to_customer=not internal))
     if row.handled_by is None:
         row.handled_by = actor_id
     row.updated_at = utcnow()
@@ -457,6 +459,7 @@ def add_comment(session: Session, *, actor_id: int, request_id: int, body: str, 
                  target_type='support_request', target_id=row.id, after={'body': text}, ip=ip)
     session.flush()
     notify_after_commit(session, row.user_id)
+    notify_events.request_commented(session, row, comment)
     return _views(session, [row], for_support=True)[0]
 
 

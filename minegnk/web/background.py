@@ -8,6 +8,7 @@ from nicegui import app, core
 
 from minegnk.components.live import data_refreshed
 from minegnk.config import Settings
+from minegnk.jobs.delivery import DeliveryWorker
 from minegnk.jobs.refresh import CycleReport, RefreshJob, Upstreams
 from minegnk.jobs.scheduler import RefreshScheduler
 from minegnk.services import assignment_events, network_directory
@@ -24,6 +25,7 @@ class Background:
         self.upstreams: Upstreams | None = None
         self.job: RefreshJob | None = None
         self.scheduler: RefreshScheduler | None = None
+        self.delivery: DeliveryWorker | None = None  # notification outbox, Telegram updates, digests
 
     async def start(self) -> None:
         self.upstreams = Upstreams.from_settings(self.settings)
@@ -33,6 +35,8 @@ class Background:
             self._after_cycle(await self.job.run_cycle())
             await self.job.backfill_pending()
         self.scheduler.start()
+        self.delivery = DeliveryWorker(self.settings)
+        await self.delivery.start()
         assignment_events.node_assigned.connect(self._on_node_assigned)
         log.info('background refresh every %d s (tracker %s, node API %s)', self.settings.refresh_seconds,
                  self.settings.tracker_url, ', '.join(self.settings.node_url_list))
@@ -41,6 +45,8 @@ class Background:
         assignment_events.node_assigned.disconnect(self._on_node_assigned)
         if self.scheduler is not None:
             self.scheduler.shutdown()
+        if self.delivery is not None:
+            await self.delivery.stop()
         if self.upstreams is not None:
             await self.upstreams.aclose()
 

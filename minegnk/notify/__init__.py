@@ -1,0 +1,1 @@
+"""Notification rendering and delivery channels (email, Telegram, Discord). No UI imports here."""
