@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from nicegui import app, run, ui
 
 from minegnk import i18n
+from minegnk.components.bell import notification_bell
 from minegnk.components.locale import N_, _, current_language
 from minegnk.db.engine import session_scope
 from minegnk.services import accounts
@@ -69,6 +70,7 @@ def frame(title: str, user: SessionUser | None) -> Iterator[ui.column]:
             if user is None:
                 language_menu()
             else:
+                notification_bell(user)
                 user_menu(user)
     drawer = None
     if user is not None:

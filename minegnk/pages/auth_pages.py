@@ -41,6 +41,7 @@ def register() -> None:
                 password = ui.input(_('Password'), password=True, password_toggle_button=True) \
                     .props('autocomplete=current-password outlined').classes('w-full').mark('password')
                 remember = ui.checkbox(_('Keep me signed in for 30 days')).mark('remember')
+                ui.link(_('Forgot password?'), '/password/forgot').classes('text-sm -mt-2').mark('to-forgot')
                 error = ui.label().classes('text-negative text-sm').mark('login-error')
                 error.set_visibility(False)
 

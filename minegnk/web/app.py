@@ -55,6 +55,9 @@ def setup(settings: Settings, *, migrate: bool = True, prime_cycles: int = 0) ->
     admin_requests.register()
     admin_catalog.register()
     profile.register()
+    from minegnk.pages import notifications, password_reset
+    notifications.register()
+    password_reset.register()
 
 
 def seed_defaults() -> None:
