@@ -6,6 +6,7 @@ from nicegui import ui
 
 from minegnk.components.admin_ui import (STATUS_COLORS, fmt_age, fmt_time, in_db, page_header, status_label,
                                          user_zone, zone_note)
+from minegnk.components.delivery_admin import delivery_section
 from minegnk.components.frame import frame
 from minegnk.components.locale import _
 from minegnk.services import system
@@ -118,6 +119,7 @@ def register() -> None:
                               'failures': u.consecutive_failures} for u in stats.upstreams],
                         row_key='source').classes('w-full').props('flat bordered wrap-cells').mark('upstreams')
                     upstreams._props['no-data-label'] = _('No upstream has been contacted yet.')  # noqa: SLF001
+                    await delivery_section(zone)
                     zone_note(zone_name)
 
             await show()

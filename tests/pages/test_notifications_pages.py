@@ -192,3 +192,23 @@ async def test_reset_page_sets_the_new_password_once(user: User):
     await see(user, marker='reset-done')
     await user.open(f'/password/reset?token={token}')
     await see(user, marker='reset-invalid')
+
+
+async def test_admins_see_failed_deliveries_and_can_retry(user: User):
+    from minegnk.db.models import NotificationOutbox
+    customer = create_account('gina@example.com')
+    create_account('ops@example.com', admin=True)
+    with session_scope() as db:
+        row = NotificationOutbox(user_id=customer, channel='telegram', kind='node_down', dedup_key='x:telegram',
+                                 payload={'kind': 'node_down', 'params': {}, 'link': None}, status='dead',
+                                 attempts=1, last_error='Telegram 403: Forbidden: bot was blocked by the user')
+        db.add(row)
+        db.flush()
+        row_id = row.id
+    await log_in(user, 'ops@example.com', '/admin/system')
+    await see(user, marker=f'delivery-{row_id}')
+    await see(user, 'given up after 1 attempts: Telegram 403: Forbidden: bot was blocked by the user')
+    user.find(marker=f'retry-{row_id}').click()
+    await see(user, 'Queued again.')
+    with session_scope() as db:
+        assert db.get(NotificationOutbox, row_id).status == 'pending'
