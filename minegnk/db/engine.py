@@ -18,19 +18,14 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, 'connect')
         def _sqlite_pragmas(dbapi_connection, _record):  # noqa: ANN001
-            # pysqlite opens transactions lazily (only before writes), which breaks SAVEPOINT semantics; SQLAlchemy's
-            # documented recipe: let the driver do nothing and emit BEGIN ourselves.
-            dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             # WAL lets the refresh job write while pages read; foreign keys are off by default in SQLite.
             cursor.execute('PRAGMA journal_mode=WAL')
             cursor.execute('PRAGMA foreign_keys=ON')
             cursor.execute('PRAGMA busy_timeout=30000')
             cursor.close()
-
-        @event.listens_for(engine, 'begin')
-        def _sqlite_begin(connection):  # noqa: ANN001
-            connection.exec_driver_sql('BEGIN')
+        # pysqlite begins a transaction only before the first write, so read-only page loads never hold a lock; a
+        # unit of work that needs a savepoint first makes a write (see services.assignments._begin_write).
         return engine
     # pre_ping makes the app recover by itself after a database restart.
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_recycle=1800)
