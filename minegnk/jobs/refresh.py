@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from minegnk.config import Settings
@@ -394,9 +394,12 @@ def write_cycle(report: CycleReport, results: list[NodeResult], epoch_info: Epoc
         caches = {c.node_id: c for c in db.scalars(select(NodeStatsCache).where(NodeStatsCache.node_id.in_(node_ids)))} \
             if node_ids else {}
         new_epochs = 0
+        history: list[dict[str, Any]] = []
         for result in results:
-            _write_node(db, report, result, now, caches.get(result.node.node_id))
+            history.append(_write_node(db, report, result, now, caches.get(result.node.node_id)))
             new_epochs += _write_earnings(db, result, report.epoch_id, epoch_seconds, now)
+        if history:  # one multi-row INSERT instead of a thousand ORM objects
+            db.execute(insert(NodeStatusHistory), history)
         for row in health_rows:
             _write_health(db, row, now)
         alerts.on_cycle(db, now=now, snapshot=snapshot)  # alerts commit with the data that caused them
@@ -458,7 +461,8 @@ def _write_network_snapshot(db: Session, report: CycleReport, epoch_info: Epochs
 
 
 def _write_node(db: Session, report: CycleReport, result: NodeResult, now: datetime,
-                cache: NodeStatsCache | None) -> None:
+                cache: NodeStatsCache | None) -> dict[str, Any]:
+    """Update the node's cached view; returns its status-history row for the cycle's bulk insert."""
     node = result.node
     if cache is None:
         cache = NodeStatsCache(node_id=node.node_id, view={}, reasons=[])
@@ -476,10 +480,9 @@ def _write_node(db: Session, report: CycleReport, result: NodeResult, now: datet
         cache.stale_reason = report.stale_reason
         cache.fetched_at = cache.fetched_at or None
         cache.consecutive_probe_failures = result.liveness.consecutive_failures if result.liveness else 0
-        db.add(NodeStatusHistory(node_id=node.node_id, observed_at=now, status='unknown',
-                                 reasons=[{'code': 'no_fresh_data', 'params': {}}], epoch_id=report.epoch_id,
-                                 source=None))
-        return
+        return {'node_id': node.node_id, 'observed_at': now, 'status': 'unknown',
+                'reasons': [{'code': 'no_fresh_data', 'params': {}}], 'epoch_id': report.epoch_id,
+                'inference_count': None, 'missed_requests': None, 'source': None}
     view = result.view
     data = node_cache.view_to_json(view)
     data['_refresh'] = internal
@@ -498,9 +501,9 @@ def _write_node(db: Session, report: CycleReport, result: NodeResult, now: datet
     cache.fetched_at = now
     cache.stale = False
     cache.stale_reason = None
-    db.add(NodeStatusHistory(node_id=node.node_id, observed_at=now, status=view.status.value, reasons=reasons,
-                             epoch_id=view.epoch_id, inference_count=view.counters.inference_count,
-                             missed_requests=view.counters.missed_requests, source=view.source))
+    return {'node_id': node.node_id, 'observed_at': now, 'status': view.status.value, 'reasons': reasons,
+            'epoch_id': view.epoch_id, 'inference_count': view.counters.inference_count,
+            'missed_requests': view.counters.missed_requests, 'source': view.source}
 
 
 def _write_earnings(db: Session, result: NodeResult, current_epoch: int | None, epoch_seconds: float | None,

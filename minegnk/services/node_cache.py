@@ -14,10 +14,22 @@ from minegnk.upstream.schemas import Hardware, HardwareNode, HardwareNodeStatus
 VIEW_FORMAT = 1
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def to_jsonable(value: Any) -> Any:
-    """Dataclasses, Decimals (as strings, exact), datetimes (ISO 8601 UTC) and enums (their value) to JSON types."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    """Dataclasses, Decimals (as strings, exact), datetimes (ISO 8601 UTC) and enums (their value) to JSON types.
+
+    Called for every node on every refresh cycle (1,000 views ≈ 75,000 values), hence the fast paths.
+    """
+    if value is None or type(value) in (str, int, bool, float):
+        return value
+    kind = type(value)
+    names = _FIELD_NAMES.get(kind)
+    if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(value))
+    if names is not None:
+        return {name: to_jsonable(getattr(value, name)) for name in names}
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, Decimal):
