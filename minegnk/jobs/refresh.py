@@ -50,6 +50,10 @@ CLAIM_RECHECK = timedelta(minutes=15)  # an unclaimed epoch is re-read this ofte
 # Per-node node-API calls one cycle may make for settled epochs and hardware; the rest wait for the next cycle, so an
 # epoch rollover with 1,000 nodes spreads over a few cycles instead of making one cycle ten times longer.
 NODE_CALLS_PER_CYCLE = 250
+# The tracker rebuilds its recent-jobs lists every 20 minutes; asking more often per node would only repeat them.
+JOBS_REFRESH = timedelta(minutes=20)
+JOB_CALLS_PER_CYCLE = 100
+MAX_RECENT_JOBS = 30
 PER_NODE_CONCURRENCY = 64  # probes are cheap; per-node node-API calls are bounded by the client itself
 
 
@@ -83,6 +87,8 @@ class AssignedNode:
     hardware: tuple[HardwareNode, ...]
     earnings_scanned_from: int | None  # lowest epoch already looked at (None: never backfilled)
     stored_epochs: dict[int, tuple[bool, datetime]]  # epoch -> (claimed, last fetched)
+    recent_jobs: list[dict[str, Any]] = field(default_factory=list)
+    jobs_fetched_at: datetime | None = None
 
 
 @dataclass
@@ -94,6 +100,8 @@ class NodeResult:
     hardware: tuple[HardwareNode, ...]
     summaries: list[EpochPerformanceSummary] = field(default_factory=list)
     scanned_from: int | None = None
+    recent_jobs: list[dict[str, Any]] = field(default_factory=list)
+    jobs_fetched_at: datetime | None = None
 
 
 @dataclass
@@ -123,6 +131,7 @@ class RefreshJob:
         self.known_addresses: frozenset[str] = frozenset()  # the network's active set at the last cycle
         self.last_report: CycleReport | None = None
         self._call_budget = 0
+        self._job_budget = 0
 
     @property
     def running(self) -> bool:
@@ -164,6 +173,7 @@ class RefreshJob:
             (tracker.epoch_id if tracker_fresh else None) or (participants.epoch_id if participants else None)
         report.epoch_id = current_epoch
         self._call_budget = NODE_CALLS_PER_CYCLE
+        self._job_budget = JOB_CALLS_PER_CYCLE
         node_api_ok = 'node_api' not in report.errors
         report.timings['network'] = round(time.perf_counter() - clock, 3)
 
@@ -227,7 +237,15 @@ class RefreshJob:
                                            is_jailed=jail[0], jailed_until=jail[1])
                 view = build_node_view(node.address, snapshot, now=now, liveness=liveness, epoch=epoch_info)
 
-            return NodeResult(node, view, liveness, hardware_epoch, hardware, summaries, node.earnings_scanned_from)
+            jobs, jobs_at = node.recent_jobs, node.jobs_fetched_at
+            if tracker is not None and current_epoch is not None and tracker.participant(node.address) is not None \
+                    and (jobs_at is None or now - jobs_at >= JOBS_REFRESH) and self._job_budget > 0:
+                self._job_budget -= 1
+                fetched = await self._quiet(self.upstreams.tracker.participant_inferences(node.address, current_epoch))
+                if fetched is not _FAILED:
+                    jobs, jobs_at = _recent_jobs(fetched), now
+            return NodeResult(node, view, liveness, hardware_epoch, hardware, summaries, node.earnings_scanned_from,
+                              jobs, jobs_at)
 
     async def _jail_states(self, nodes: list[AssignedNode]) -> dict[str, JailState]:
         """(is_jailed, jailed_until) of assigned nodes without the tracker (doc §2.3): the staking validator list
@@ -341,6 +359,20 @@ class RefreshJob:
 _FAILED = object()
 
 
+def _recent_jobs(response: Any) -> list[dict[str, Any]]:
+    """The tracker's newest successful, expired and invalidated inferences as plain JSON, newest first."""
+    jobs = []
+    for status_group in (response.successful, response.expired, response.invalidated):
+        for item in status_group:
+            jobs.append({'id': item.inference_id, 'status': item.status, 'model': item.model,
+                         'started_at': item.start_block_timestamp.isoformat() if item.start_block_timestamp else None,
+                         'block': item.start_block_height, 'prompt_tokens': item.prompt_token_count,
+                         'completion_tokens': item.completion_token_count,
+                         'validated_by': ', '.join(item.validated_by) or None})
+    jobs.sort(key=lambda j: j['block'] or 0, reverse=True)
+    return jobs[:MAX_RECENT_JOBS]
+
+
 def _inference_url(address: str, tracker: InferenceResponse | None, participants: EpochParticipants | None) -> str:
     if tracker is not None and (p := tracker.participant(address)) is not None:
         return p.inference_url
@@ -377,7 +409,10 @@ def load_assigned_nodes() -> list[AssignedNode]:
                 hardware_epoch=internal.get('hardware_epoch'),
                 hardware=node_cache.hardware_from_json(internal.get('hardware')),
                 earnings_scanned_from=internal.get('earnings_scanned_from'),
-                stored_epochs=stored.get(node.id, {})))
+                stored_epochs=stored.get(node.id, {}),
+                recent_jobs=list(view.get('recent_jobs') or []),
+                jobs_fetched_at=datetime.fromisoformat(internal['jobs_fetched_at'])
+                if internal.get('jobs_fetched_at') else None))
         return result
 
 
@@ -468,7 +503,8 @@ def _write_node(db: Session, report: CycleReport, result: NodeResult, now: datet
         cache = NodeStatsCache(node_id=node.node_id, view={}, reasons=[])
         db.add(cache)
     internal = {'hardware_epoch': result.hardware_epoch, 'hardware': node_cache.hardware_to_json(result.hardware),
-                'earnings_scanned_from': result.scanned_from}
+                'earnings_scanned_from': result.scanned_from,
+                'jobs_fetched_at': result.jobs_fetched_at.isoformat() if result.jobs_fetched_at else None}
     if result.view is None:
         # No fresh data: keep the last-known view, mark it stale, and record "unknown" (never "down").
         view = dict(cache.view or {})
@@ -486,6 +522,7 @@ def _write_node(db: Session, report: CycleReport, result: NodeResult, now: datet
     view = result.view
     data = node_cache.view_to_json(view)
     data['_refresh'] = internal
+    data['recent_jobs'] = result.recent_jobs
     reasons = [node_cache.to_jsonable(r) for r in view.reasons]
     cache.status = view.status.value
     cache.reasons = reasons

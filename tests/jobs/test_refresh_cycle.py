@@ -242,3 +242,30 @@ async def test_tracker_down_takes_jail_state_from_staking_validators_and_signing
     assert (await job.run_cycle()).source == 'tracker'
     calls = control('stats')['by_template']
     assert validators_path not in calls and signing_path not in calls
+
+
+async def test_recent_jobs_are_stored_and_fetched_at_most_every_20_minutes(job, assign, scenarios, control):
+    from datetime import datetime, timedelta
+
+    address = scenarios['healthy']
+    ids = assign([address])
+    await job.run_cycle()
+    jobs = caches(ids)[address].view['recent_jobs']
+    assert jobs and all(j['status'] and j['model'] for j in jobs)
+    assert all(isinstance(j['prompt_tokens'], (int, type(None))) for j in jobs)
+    blocks = [j['block'] for j in jobs]
+    assert blocks == sorted(blocks, reverse=True)  # newest first
+    control('stats/reset', {})
+    await job.run_cycle()
+    assert 'inferences' not in str(control('stats')['by_template'])  # the tracker rebuilds them every 20 min
+    assert caches(ids)[address].view['recent_jobs'] == jobs  # kept, not lost
+    with session_scope() as db:
+        cache = db.get(NodeStatsCache, ids[address])
+        view = dict(cache.view)
+        fetched = view['_refresh']['jobs_fetched_at']
+        view['_refresh'] = {**view['_refresh'],
+                            'jobs_fetched_at': (datetime.fromisoformat(fetched) - timedelta(minutes=21)).isoformat()}
+        cache.view = view
+    control('stats/reset', {})
+    await job.run_cycle()
+    assert 'inferences' in str(control('stats')['by_template'])
