@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from minegnk.config import Settings
 from minegnk.db.engine import session_scope
@@ -91,23 +91,23 @@ def start_demo(settings: Settings) -> Demo:
     return Demo(sim=sim, settings=demo_settings)
 
 
-def seed_status_history(scenarios: dict[str, str], *, days: int = HISTORY_DAYS) -> None:
-    """Hourly status points for the last 30 days, so uptime timelines are drawn at once (demo data only)."""
+def seed_status_history(scenarios: dict[str, str], *, days: int = HISTORY_DAYS, step_minutes: int = 5) -> None:
+    """Status points every 5 minutes for the last 30 days, so uptime timelines are drawn at once (demo data only)."""
     with session_scope() as db:
         nodes = {n.address: n.id for n in db.scalars(select(Node).where(Node.address.in_(list(scenarios.values()))))}
         if not nodes or db.scalar(select(func.count()).select_from(NodeStatusHistory)
                                   .where(NodeStatusHistory.node_id.in_(list(nodes.values())))):
             return
         now = utcnow()
-        steady = {'healthy': 'healthy', 'healthy_ramping': 'healthy', 'unclaimed_reward': 'healthy',
-                  'jailed': 'healthy', 'offline': 'healthy', 'unhealthy_missed': 'healthy',
-                  'unhealthy_ml_failed': 'healthy', 'inactive': 'inactive'}
+        points = days * 24 * 60 // step_minutes
+        rows = []
         for key, address in scenarios.items():
             rng = random.Random(f'{key}-history')
-            incident_start = rng.randrange(days * 24)
-            for hour in range(days * 24, 0, -1):
-                status = steady.get(key, 'healthy')
-                if incident_start <= hour < incident_start + rng.randrange(2, 12):
-                    status = rng.choice(['offline', 'unhealthy', 'jailed'])
-                db.add(NodeStatusHistory(node_id=nodes[address], observed_at=now - timedelta(hours=hour), status=status,
-                                         reasons=[], source='demo'))
+            steady = 'inactive' if key == 'inactive' else 'healthy'
+            incidents = [(rng.randrange(points), rng.randrange(3, 40), rng.choice(['offline', 'unhealthy', 'jailed']))
+                         for _ in range(rng.randrange(1, 4))]
+            for i in range(points, 0, -1):
+                status = next((kind for start, length, kind in incidents if start <= i < start + length), steady)
+                rows.append({'node_id': nodes[address], 'observed_at': now - timedelta(minutes=i * step_minutes),
+                             'status': status, 'reasons': [], 'source': 'demo'})
+        db.execute(insert(NodeStatusHistory), rows)
