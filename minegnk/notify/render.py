@@ -17,6 +17,7 @@ from babel.dates import format_datetime
 from babel.numbers import format_decimal
 
 from minegnk import i18n
+from minegnk.i18n.reasons import describe_reason
 from minegnk.services.units import ngonka_to_gnk
 
 
@@ -191,39 +192,5 @@ def render(kind: str, params: dict[str, Any], language: str, *, tz: str | None =
 
 
 def reason_text(reason: dict[str, Any], _: Any, number: Any, when: Any) -> str:
-    """Status reasons in plain words; the same texts the status badge shows (already translated)."""
-    code = reason.get('code', '')
-    p = reason.get('params') or {}
-    if code == 'missed_test_failed':
-        return _('missed {missed} of {total} requests this epoch; the network zeroes rewards above the allowed '
-                 'miss count ({critical})', missed=number(p.get('missed')), total=number(p.get('total')),
-                 critical=number(p.get('critical')))
-    if code == 'invalidation_test_failed':
-        return _('{invalidated} of {total} validated inferences were invalidated this epoch, more than the allowed '
-                 '{critical}', invalidated=number(p.get('invalidated')), total=number(p.get('total')),
-                 critical=number(p.get('critical')))
-    if code == 'jailed':
-        if p.get('cause') == 'confirmation_poc':
-            return _('jailed until {until} after a failed confirmation PoC; this epoch\'s reward is forfeited',
-                     until=when(p.get('jailed_until')))
-        return _('jailed by the chain until {until} (missed too many blocks); most rewards keep flowing',
-                 until=when(p.get('jailed_until')))
-    if code == 'unjail_tx_needed':
-        return _('the jail time is over: the host must send an unjail transaction')
-    if code == 'probe_failed':
-        return _('did not answer {count} health checks in a row (last error: {error})',
-                 count=number(p.get('consecutive_failures')), error=p.get('error') or _('none reported'))
-    if code == 'chain_status_bad':
-        return _('the chain reports the participant as {status}', status=str(p.get('status') or '?'))
-    if code == 'low_confirmation_ratio':
-        return _('only {ratio} of its weight was confirmed in the confirmation PoC (needs {threshold})',
-                 ratio=number(p.get('ratio')), threshold=number(p.get('threshold')))
-    if code == 'consensus_key_mismatch':
-        return _('its consensus key does not match the one registered on the chain')
-    if code == 'ml_node_down':
-        return _('ML node {node} is {status}', node=str(p.get('node_id') or '?'), status=str(p.get('status') or '?'))
-    if code == 'not_in_active_set':
-        return _('not in this epoch\'s active set (missed PoC or not joined yet); it earns nothing this epoch')
-    if code == 'not_registered':
-        return _('the chain does not know this address; check that it is correct')
-    return _('other reason: {code}', code=str(code))
+    """Status reasons in plain words: the same texts the status badge shows (already translated)."""
+    return describe_reason(reason, _, number, when)
