@@ -33,7 +33,7 @@ def create_account(email: str, *, admin: bool = False) -> int:
 
 
 async def see(user: User, *args, **kwargs) -> None:
-    await user.should_see(*args, retries=50, **kwargs)
+    await user.should_see(*args, retries=150, **kwargs)
 
 
 async def log_in(user: User, email: str) -> None:
@@ -66,8 +66,11 @@ def table_rows(user: User, marker: str) -> list[dict]:
 async def wait_rows(user: User, marker: str, predicate, retries: int = 50) -> list[dict]:
     import asyncio
     for _ in range(retries):
-        rows = table_rows(user, marker)
-        if predicate(rows):
+        try:
+            rows = table_rows(user, marker)
+        except AssertionError:  # the page is still loading its data: the table is not there yet
+            rows = None
+        if rows is not None and predicate(rows):
             return rows
         await asyncio.sleep(0.05)
     raise AssertionError(f'{marker}: {table_rows(user, marker)}')
@@ -140,6 +143,7 @@ async def test_unassign_from_node_list_then_reassign_keeps_history(user: User):
     await wait_rows(user, 'nodes-table', lambda rows: rows and rows[0]['owner'] == '')
 
     await user.open(f'/admin/nodes/assign?user_id={ids["bob"]}')
+    await see(user, marker='assign-address')  # the form is drawn once the user list has loaded
     user.find(marker='assign-address').type(address(1))
     user.find(marker='assign-submit').click()
     await see(user, f'Assigned {address(1)} to bob@example.com.')

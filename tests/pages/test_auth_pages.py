@@ -22,7 +22,7 @@ def create_account(email: str, *, admin: bool = False) -> None:
 
 async def see(user: User, *args, **kwargs) -> None:
     """should_see with room for argon2 hashing (~0.2 s per hash) in the handlers."""
-    await user.should_see(*args, retries=50, **kwargs)
+    await user.should_see(*args, retries=150, **kwargs)
 
 
 async def log_in(user: User, email: str, password: str = PASSWORD, path: str = '/login') -> None:

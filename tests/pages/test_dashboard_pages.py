@@ -43,7 +43,7 @@ async def eventually(check, timeout: float = 5.0) -> None:
 
 
 async def see(user: User, *args, **kwargs) -> None:
-    await user.should_see(*args, retries=50, **kwargs)
+    await user.should_see(*args, retries=150, **kwargs)
 
 
 async def log_in(user: User, email: str) -> None:

@@ -45,7 +45,7 @@ def urls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 async def see(user: User, *args, **kwargs) -> None:
-    await user.should_see(*args, retries=50, **kwargs)
+    await user.should_see(*args, retries=150, **kwargs)
 
 
 async def eventually(check, timeout: float = 5.0) -> None:

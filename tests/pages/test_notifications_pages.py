@@ -36,7 +36,7 @@ def notify(user_id: int, key: str, address: str = 'gonka1node') -> None:
 
 
 async def see(user: User, *args, **kwargs) -> None:
-    await user.should_see(*args, retries=50, **kwargs)
+    await user.should_see(*args, retries=150, **kwargs)
 
 
 async def log_in(user: User, email: str, path: str) -> None:

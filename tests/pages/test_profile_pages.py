@@ -37,7 +37,7 @@ def open_sessions(email: str) -> int:
 
 
 async def see(user: User, *args, **kwargs) -> None:
-    await user.should_see(*args, retries=50, **kwargs)
+    await user.should_see(*args, retries=150, **kwargs)
 
 
 async def log_in(user: User, email: str, password: str = PASSWORD, path: str = '/login?next=/profile') -> None:

@@ -28,7 +28,7 @@ def create_account(email: str, *, admin: bool = False) -> int:
 
 
 async def see(user: User, *args, **kwargs) -> None:
-    await user.should_see(*args, retries=50, **kwargs)
+    await user.should_see(*args, retries=150, **kwargs)
 
 
 async def log_in(user: User, email: str, path: str = '/login') -> None:
