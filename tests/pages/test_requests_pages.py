@@ -31,6 +31,19 @@ async def see(user: User, *args, **kwargs) -> None:
     await user.should_see(*args, retries=150, **kwargs)
 
 
+async def click_until(user: User, marker: str, expect: str, attempts: int = 10) -> None:
+    """Click, and click again if a live refresh redrew the list and swallowed the click."""
+    for _ in range(attempts):
+        await see(user, marker=marker)
+        try:
+            user.find(marker=marker).click()
+            await user.should_see(marker=expect, retries=20)
+            return
+        except AssertionError:
+            continue
+    await see(user, marker=expect)
+
+
 async def log_in(user: User, email: str, path: str = '/login') -> None:
     await user.open(path)
     user.find(marker='email').type(email)
@@ -142,9 +155,7 @@ async def test_customer_cancels_a_pending_request(user: User):
     user.find(marker='submit-request').click()
     await see(user, marker='request-confirmation')
     await user.open('/requests')
-    await see(user, marker='cancel-1')
-    user.find(marker='cancel-1').click()
-    await see(user, marker='cancel-confirm')
+    await click_until(user, 'cancel-1', 'cancel-confirm')
     user.find(marker='cancel-confirm').click()
     await see(user, marker='status-cancelled')
     await user.should_not_see(marker='cancel-1')
@@ -173,8 +184,7 @@ async def test_admin_moves_request_through_every_status_and_customer_sees_each(c
     admin.find(marker='to-completed-1').click()
     await see(customer, marker='status-completed')
 
-    admin.find(marker='to-rejected-2').click()
-    await see(admin, marker='reject-confirm')
+    await click_until(admin, 'to-rejected-2', 'reject-confirm')
     admin.find(marker='reject-confirm').click()  # no reason yet: refused in the dialog
     await see(admin, marker='reject-reason')
     admin.find(marker='reject-reason').type('No B200 capacity until March.')
