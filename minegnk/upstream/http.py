@@ -15,7 +15,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
@@ -211,3 +211,31 @@ class UpstreamHttp:
         self.last_ok = ok
         self.last_error = error
         self.last_checked_at = datetime.now(UTC)
+
+
+class UpstreamClient:
+    """What every upstream client shares: one UpstreamHttp, its health, and closing it."""
+
+    http: UpstreamHttp
+
+    def _open_http(self, source: str, *, timeout: float, connect_timeout: float, retries: int, backoff_s: float,
+                   max_bytes: int, max_concurrency: int, transport: httpx.AsyncBaseTransport | None) -> None:
+        self.http = UpstreamHttp(source, connect_timeout=connect_timeout, read_timeout=timeout, retries=retries,
+                                 backoff_s=backoff_s, max_bytes=max_bytes, max_concurrency=max_concurrency,
+                                 transport=transport)
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    @property
+    def last_latency_ms(self) -> float | None:
+        return self.http.last_latency_ms
+
+    def health(self) -> UpstreamHealth:
+        return self.http.health()

@@ -15,13 +15,12 @@ from typing import Any, TypeVar
 import httpx
 
 from minegnk.upstream.http import (
+    UpstreamClient,
     DEFAULT_BACKOFF_S,
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_CONCURRENCY,
     JsonResponse,
     UpstreamError,
-    UpstreamHealth,
-    UpstreamHttp,
 )
 from minegnk.upstream.schemas import (
     ChainParticipant,
@@ -79,7 +78,7 @@ def _is_not_found_answer(response: JsonResponse) -> bool:
     return False
 
 
-class NodeApiClient:
+class NodeApiClient(UpstreamClient):
     def __init__(
         self,
         base_urls: Sequence[str],
@@ -98,37 +97,16 @@ class NodeApiClient:
         self.base_urls: tuple[str, ...] = tuple(dict.fromkeys(urls))  # de-duplicated, order kept
         self._current = 0
         self.last_base_url: str | None = None  # which host served the last successful call
-        self.http = UpstreamHttp(
-            SOURCE,
-            connect_timeout=connect_timeout,
-            read_timeout=timeout,
-            retries=retries,
-            backoff_s=backoff_s,
-            max_bytes=max_bytes,
-            max_concurrency=max_concurrency,
-            transport=transport,
-        )
+        self._open_http(SOURCE, timeout=timeout, connect_timeout=connect_timeout, retries=retries,
+                        backoff_s=backoff_s, max_bytes=max_bytes, max_concurrency=max_concurrency,
+                        transport=transport)
 
-    async def aclose(self) -> None:
-        await self.http.aclose()
-
-    async def __aenter__(self) -> NodeApiClient:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
 
     @property
     def current_base_url(self) -> str:
         """The host the next call starts with."""
         return self.base_urls[self._current]
 
-    @property
-    def last_latency_ms(self) -> float | None:
-        return self.http.last_latency_ms
-
-    def health(self) -> UpstreamHealth:
-        return self.http.health()
 
     # ------------------------------------------------------------------------------------------ endpoints
 

@@ -8,13 +8,12 @@ from typing import Any, TypeVar
 import httpx
 
 from minegnk.upstream.http import (
+    UpstreamClient,
     DEFAULT_BACKOFF_S,
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_CONCURRENCY,
     DEFAULT_RETRIES,
     UpstreamError,
-    UpstreamHealth,
-    UpstreamHttp,
 )
 from minegnk.upstream.schemas import (
     InferenceResponse,
@@ -34,7 +33,7 @@ SOURCE = "tracker"
 T = TypeVar("T")
 
 
-class TrackerClient:
+class TrackerClient(UpstreamClient):
     """Read-only tracker client. Every method returns parsed data or raises `UpstreamError`."""
 
     def __init__(
@@ -50,32 +49,11 @@ class TrackerClient:
         transport: httpx.AsyncBaseTransport | None = None,
     ):
         self.base_url = base_url.rstrip("/")
-        self.http = UpstreamHttp(
-            SOURCE,
-            connect_timeout=connect_timeout,
-            read_timeout=timeout,
-            retries=retries,
-            backoff_s=backoff_s,
-            max_bytes=max_bytes,
-            max_concurrency=max_concurrency,
-            transport=transport,
-        )
+        self._open_http(SOURCE, timeout=timeout, connect_timeout=connect_timeout, retries=retries,
+                        backoff_s=backoff_s, max_bytes=max_bytes, max_concurrency=max_concurrency,
+                        transport=transport)
 
-    async def aclose(self) -> None:
-        await self.http.aclose()
 
-    async def __aenter__(self) -> TrackerClient:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
-    @property
-    def last_latency_ms(self) -> float | None:
-        return self.http.last_latency_ms
-
-    def health(self) -> UpstreamHealth:
-        return self.http.health()
 
     async def inference_current(self) -> InferenceResponse:
         # `reload=true` would force the tracker to re-read the chain: never send it.
