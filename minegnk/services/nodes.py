@@ -258,7 +258,3 @@ def count_by_status(summaries: list[NodeSummary]) -> dict[str, int]:
         counts[s.status] = counts.get(s.status, 0) + 1
     return counts
 
-
-def nodes_count(db: Session, user_id: int) -> int:
-    return db.scalar(select(func.count()).select_from(NodeAssignment).where(
-        NodeAssignment.user_id == user_id, NodeAssignment.unassigned_at.is_(None)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -93,6 +93,3 @@ def active_sessions(session: Session, user_id: int) -> list[UserSession]:
         UserSession.user_id == user_id, UserSession.revoked_at.is_(None), UserSession.expires_at > now,
     ).order_by(UserSession.last_seen_at.desc())))
 
-
-def is_expired(record: UserSession, now: datetime | None = None) -> bool:
-    return record.expires_at <= (now or utcnow())
