@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from nicegui import background_tasks, context, core, ui
+from nicegui import context, ui
 
+from minegnk.components.live_updates import on_signal
 from minegnk.components.locale import N_, _
 from minegnk.components.messages import ERROR_MESSAGES
 from minegnk.services.events import Signal
@@ -156,20 +157,7 @@ class ServerTable:
 
 def listen(signal: Signal[Any], callback: Callable[[Any], Awaitable[None]]) -> None:
     """Run ``callback(payload)`` on this page whenever ``signal`` fires (from any thread) until the page closes."""
-    client = context.client
-
-    def on_signal(payload: Any) -> None:
-        if client.is_deleted or core.loop is None:
-            return
-
-        def run() -> None:
-            if not client.is_deleted:
-                with client:
-                    background_tasks.create(callback(payload), name='admin live update')
-        core.loop.call_soon_threadsafe(run)
-
-    signal.connect(on_signal)
-    client.on_delete(lambda: signal.disconnect(on_signal))
+    on_signal(signal, callback, name='admin live update')
 
 
 async def in_db(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:

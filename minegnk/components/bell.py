@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from nicegui import background_tasks, context, core, run, ui
+from nicegui import run, ui
 
+from minegnk.components.live_updates import on_signal
 from minegnk.components.locale import _
 from minegnk.db.engine import session_scope
 from minegnk.services import notifications
@@ -29,17 +30,6 @@ def notification_bell(user: SessionUser) -> None:
         badge.set_text(str(count) if count < 100 else '99+')
         badge.set_visibility(count > 0)
 
-    client, slot = context.client, context.slot
-
-    async def reload() -> None:
-        if not client.is_deleted:
-            with slot:
-                await load()
-
-    def changed(user_id: int) -> None:  # called in the thread that committed
-        if user_id == user.user_id and core.loop is not None and not client.is_deleted:
-            core.loop.call_soon_threadsafe(lambda: background_tasks.create(reload(), name='bell'))
-
-    notifications.notifications_changed.connect(changed)
-    client.on_delete(lambda: notifications.notifications_changed.disconnect(changed))
+    on_signal(notifications.notifications_changed, lambda _user_id: load(),
+              when=lambda changed: changed == user.user_id, name='bell')
     ui.timer(0, load, once=True)

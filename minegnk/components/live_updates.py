@@ -5,40 +5,60 @@ Every subscription is made inside the page's UI context and ends with the page; 
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from nicegui import background_tasks, context, core
+from nicegui.client import Client
 
 from minegnk.components.live import data_refreshed
 from minegnk.services import assignment_events, request_events
+from minegnk.services.events import Signal
+
+
+def page_alive(client: Client) -> bool:
+    """The page still exists: not deleted, and still the client NiceGUI knows under its id."""
+    return not client.is_deleted and Client.instances.get(client.id) is client
+
+
+def on_signal(signal: Signal[Any], callback: Callable[[Any], Any], *, when: Callable[[Any], bool] | None = None,
+              name: str = 'live update') -> None:
+    """Run ``callback(payload)`` on this page, in its context, whenever ``signal`` fires (from any thread), until the
+    page is gone. ``when`` filters payloads (e.g. only this user's id)."""
+    client, slot = context.client, context.slot
+
+    async def run(payload: Any) -> None:
+        if page_alive(client):
+            with slot:
+                result = callback(payload)
+                if inspect.isawaitable(result):
+                    await result
+
+    def listener(payload: Any) -> None:  # called in the thread that committed
+        if when is not None and not when(payload):
+            return
+        if not page_alive(client):
+            signal.disconnect(listener)  # a page that vanished without its delete hook (e.g. a reset between tests)
+            return
+        if core.loop is not None:
+            core.loop.call_soon_threadsafe(lambda: background_tasks.create(run(payload), name=name))
+
+    signal.connect(listener)
+    client.on_delete(lambda: signal.disconnect(listener))
 
 
 def on_data_changed(user_id: int, reload: Callable[[], Awaitable[None]]) -> None:
     """Call ``reload`` (in this page's context) after each background refresh and whenever this user's nodes or
-    requests change. Signals from other threads are handed to the event loop."""
+    requests change."""
     client = context.client
     slot = context.slot
 
-    async def run() -> None:
-        if client.is_deleted:
-            return
-        with slot:
-            await reload()
-
     async def on_refresh() -> None:
-        await run()
+        if page_alive(client):
+            with slot:
+                await reload()
 
     data_refreshed.subscribe(on_refresh)
-
-    def from_thread(changed_user_id: int) -> None:
-        if changed_user_id != user_id or core.loop is None or client.is_deleted:
-            return
-        core.loop.call_soon_threadsafe(lambda: background_tasks.create(run(), name='reload after change'))
-
-    assignment_events.assignments_changed.connect(from_thread)
-    request_events.requests_changed.connect(from_thread)
-
-    def disconnect() -> None:
-        assignment_events.assignments_changed.disconnect(from_thread)
-        request_events.requests_changed.disconnect(from_thread)
-    client.on_delete(disconnect)
+    for signal in (assignment_events.assignments_changed, request_events.requests_changed):
+        on_signal(signal, lambda _payload: reload(), when=lambda changed: changed == user_id, name='reload after change')

@@ -3,7 +3,6 @@ error texts for service codes and live refresh when a request changes."""
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
@@ -12,9 +11,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_datetime
 from babel.numbers import format_decimal
-from nicegui import background_tasks, context, core, ui
+from nicegui import ui
 
 from minegnk import i18n
+from minegnk.components.live_updates import on_signal
 from minegnk.components.locale import N_, _, current_language
 from minegnk.components.messages import ERROR_MESSAGES
 from minegnk.services import request_events
@@ -136,23 +136,7 @@ def plain_text(text: str | None, classes: str = '') -> ui.label:
 
 
 def on_requests_changed(refresh: Callable[[], Any], *, owner_id: int | None) -> None:
-    """Refresh this page in place when a request changes: only the owner's (or, with ``owner_id=None``, any).
-    The signal comes from whichever thread committed; the UI work is handed to the event loop."""
-    client = context.client
-
-    def listener(changed_owner: int) -> None:
-        if owner_id is not None and changed_owner != owner_id:
-            return
-        if core.loop is None or client.is_deleted:
-            return
-
-        def run() -> None:
-            if not client.is_deleted:
-                with client:
-                    result = refresh()
-                    if inspect.isawaitable(result):
-                        background_tasks.create(result, name='requests changed')
-        core.loop.call_soon_threadsafe(run)
-
-    request_events.requests_changed.connect(listener)
-    client.on_delete(lambda: request_events.requests_changed.disconnect(listener))
+    """Refresh this page in place when a request changes: only the owner's (or, with ``owner_id=None``, any)."""
+    on_signal(request_events.requests_changed, lambda _owner: refresh(),
+              when=None if owner_id is None else (lambda changed_owner: changed_owner == owner_id),
+              name='requests changed')

@@ -302,7 +302,10 @@ class NodeDetailPage:
         return self.data.detail.view
 
     async def reload(self) -> None:
-        data = await run.io_bound(load_detail, self.address, self.user.user_id, self.user.is_admin)
+        loaded = await run.io_bound(lambda: (load_detail(self.address, self.user.user_id, self.user.is_admin),))
+        if loaded is None:  # the app is shutting down
+            return
+        data = loaded[0]
         if data is None:  # unassigned meanwhile: the page no longer belongs to this user
             ui.navigate.to('/nodes')
             return

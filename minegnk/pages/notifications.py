@@ -8,9 +8,10 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from nicegui import background_tasks, context, core, run, ui
+from nicegui import run, ui
 
 from minegnk.components.frame import frame
+from minegnk.components.live_updates import on_signal
 from minegnk.components.locale import N_, _, current_language
 from minegnk.components.request_ui import format_time, user_zone, zone_caption
 from minegnk.config import get_settings
@@ -43,18 +44,8 @@ def error_text(code: str) -> str:
 
 
 def _listen(user_id: int, reload: Any) -> None:
-    client, slot = context.client, context.slot
-
-    async def run_reload() -> None:
-        if not client.is_deleted:
-            with slot:
-                await reload()
-
-    def changed(changed_user: int) -> None:
-        if changed_user == user_id and core.loop is not None and not client.is_deleted:
-            core.loop.call_soon_threadsafe(lambda: background_tasks.create(run_reload(), name='notifications'))
-    notifications.notifications_changed.connect(changed)
-    client.on_delete(lambda: notifications.notifications_changed.disconnect(changed))
+    on_signal(notifications.notifications_changed, lambda _user_id: reload(),
+              when=lambda changed: changed == user_id, name='notifications')
 
 
 def register() -> None:
