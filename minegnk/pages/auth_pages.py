@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import quote
 
 from fastapi import Request
@@ -19,6 +20,25 @@ from minegnk.web import auth
 
 def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
+
+
+async def sign_in(work: Callable[[], accounts.LoginResult], *, button: ui.button, error: ui.label, persistent: bool,
+                  target: str) -> None:
+    """Run the login (or register + login) off the event loop, show its error, or hand the session to the browser."""
+    error.set_visibility(False)
+    button.props('loading')
+    try:
+        result = await run.io_bound(work)
+    except accounts.AccountError as e:
+        error.set_text(error_text(e.code, retry_after=e.retry_after))
+        error.set_visibility(True)
+        return
+    finally:
+        button.props(remove='loading')
+    if result is None:  # the app is shutting down
+        return
+    ticket = auth.issue_login_ticket(result.token, persistent, target)
+    ui.navigate.to(f'/auth/complete?ticket={ticket}')
 
 
 def register() -> None:
@@ -46,24 +66,11 @@ def register() -> None:
                 error.set_visibility(False)
 
                 async def submit() -> None:
-                    button.props('loading')
-                    error.set_visibility(False)
-                    try:
-                        def do_login() -> accounts.LoginResult:
-                            with session_scope() as db:
-                                return accounts.login(db, email.value, password.value, persistent=remember.value,
-                                                      ip=ip, user_agent=agent)
-                        result = await run.io_bound(do_login)
-                    except accounts.AccountError as e:
-                        error.set_text(error_text(e.code, retry_after=e.retry_after))
-                        error.set_visibility(True)
-                        return
-                    finally:
-                        button.props(remove='loading')
-                    if result is None:  # the app is shutting down
-                        return
-                    ticket = auth.issue_login_ticket(result.token, remember.value, target)
-                    ui.navigate.to(f'/auth/complete?ticket={ticket}')
+                    def do_login() -> accounts.LoginResult:
+                        with session_scope() as db:
+                            return accounts.login(db, email.value, password.value, persistent=remember.value,
+                                                  ip=ip, user_agent=agent)
+                    await sign_in(do_login, button=button, error=error, persistent=remember.value, target=target)
 
                 password.on('keydown.enter', submit)
                 button = ui.button(_('Log in'), on_click=submit).classes('w-full').mark('login-submit')
@@ -98,24 +105,13 @@ def register() -> None:
                         error.set_text(error_text('passwords_differ'))
                         error.set_visibility(True)
                         return
-                    button.props('loading')
                     language = current_language()
-                    try:
-                        def do_register() -> accounts.LoginResult:
-                            with session_scope() as db:
-                                accounts.register(db, email.value, password.value, language=language, ip=ip)
-                                return accounts.login(db, email.value, password.value, ip=ip, user_agent=agent)
-                        result = await run.io_bound(do_register)
-                    except accounts.AccountError as e:
-                        error.set_text(error_text(e.code, retry_after=e.retry_after))
-                        error.set_visibility(True)
-                        return
-                    finally:
-                        button.props(remove='loading')
-                    if result is None:  # the app is shutting down
-                        return
-                    ticket = auth.issue_login_ticket(result.token, False, target)
-                    ui.navigate.to(f'/auth/complete?ticket={ticket}')
+
+                    def do_register() -> accounts.LoginResult:
+                        with session_scope() as db:
+                            accounts.register(db, email.value, password.value, language=language, ip=ip)
+                            return accounts.login(db, email.value, password.value, ip=ip, user_agent=agent)
+                    await sign_in(do_register, button=button, error=error, persistent=False, target=target)
 
                 confirm.on('keydown.enter', submit)
                 button = ui.button(_('Create account'), on_click=submit).classes('w-full').mark('register-submit')
