@@ -23,6 +23,8 @@ class RefreshScheduler:
         self.interval_seconds = interval_seconds
         self.on_cycle = on_cycle
         self.scheduler: AsyncIOScheduler | None = None
+        self._ticking = False  # a tick (cycle + backfill) is under way
+        self._again = False  # "run now" was asked during that tick
 
     def start(self) -> None:
         """Call from inside the running event loop (the app's startup hook), never at import."""
@@ -32,6 +34,17 @@ class RefreshScheduler:
         system.register_refresh_callback(self.run_now)
 
     async def tick(self) -> CycleReport | None:
+        self._ticking = True
+        try:
+            while True:
+                self._again = False
+                report = await self._tick_once()
+                if not self._again:
+                    return report
+        finally:
+            self._ticking = False
+
+    async def _tick_once(self) -> CycleReport | None:
         try:
             report = await self.job.run_cycle()
         except OperationalError as e:  # our own database is down: expected during an outage, retried next interval
@@ -51,9 +64,15 @@ class RefreshScheduler:
         return report
 
     def run_now(self) -> None:
-        """"Refresh now" from the admin page: run the job at once (skipped if a cycle is already running)."""
-        if self.scheduler is not None and not self.job.running:
-            self.scheduler.modify_job(JOB_ID, next_run_time=utcnow())
+        """"Refresh now" (admin page) or a new assignment: run the job at once. Asked during a tick, the tick runs
+        once more when it ends: its cycle may have read the nodes before the change, and APScheduler would drop a
+        second instance of the job."""
+        if self.scheduler is None:
+            return
+        if self._ticking:
+            self._again = True
+            return
+        self.scheduler.modify_job(JOB_ID, next_run_time=utcnow())
 
     def next_run_time(self):  # noqa: ANN201
         job = self.scheduler.get_job(JOB_ID) if self.scheduler else None
