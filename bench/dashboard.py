@@ -34,8 +34,9 @@ from sqlalchemy import insert  # noqa: E402
 from minegnk.db import engine as db_engine  # noqa: E402
 from minegnk.db.engine import session_scope  # noqa: E402
 from minegnk.db.migrate import upgrade_to_head  # noqa: E402
-from minegnk.db.models import EarningsHistory, NodeStatusHistory, utcnow  # noqa: E402
+from minegnk.db.models import EarningsHistory, utcnow  # noqa: E402
 from minegnk.services import rates as rate_service  # noqa: E402
+from minegnk.services import status_history  # noqa: E402
 
 from customer_seed import PASSWORD, NodeSpec, make_user, seed_network, seed_nodes  # noqa: E402
 
@@ -74,7 +75,7 @@ def seed(url: str, history_seconds: int) -> dict:
     with engine.begin() as connection:
         connection.execute(insert(EarningsHistory), earnings)
     steps = DAYS * 86_400 // history_seconds
-    rows = 0
+    rows = changes = 0
     for node_index, node_id in enumerate(ids):
         batch = []
         for k in range(steps):
@@ -84,10 +85,10 @@ def seed(url: str, history_seconds: int) -> dict:
             batch.append({'node_id': node_id, 'observed_at': at, 'status': status, 'reasons': [], 'epoch_id': 105,
                           'inference_count': k % 700, 'missed_requests': k % 7, 'source': 'tracker'})
         with engine.begin() as connection:
-            connection.execute(insert(NodeStatusHistory), batch)
+            changes += status_history.append(connection, batch)
         rows += len(batch)
     engine.dispose()
-    return {'status_history_rows': rows, 'earnings_rows': len(earnings), 'seed_seconds': round(time.perf_counter() - started, 1)}
+    return {'status_history_rows': rows, 'status_changes': changes, 'earnings_rows': len(earnings), 'seed_seconds': round(time.perf_counter() - started, 1)}
 
 
 def start_portal(data_dir: Path, url: str) -> tuple[subprocess.Popen, str]:

@@ -11,12 +11,12 @@ import random
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from minegnk.config import Settings
 from minegnk.db.engine import session_scope
 from minegnk.db.models import Node, NodeStatusHistory, utcnow
-from minegnk.services import accounts, assignments, rates
+from minegnk.services import accounts, assignments, rates, status_history
 from minegnk.sim import SimServer
 
 log = logging.getLogger(__name__)
@@ -110,4 +110,4 @@ def seed_status_history(scenarios: dict[str, str], *, days: int = HISTORY_DAYS, 
                 status = next((kind for start, length, kind in incidents if start <= i < start + length), steady)
                 rows.append({'node_id': nodes[address], 'observed_at': now - timedelta(minutes=i * step_minutes),
                              'status': status, 'reasons': [], 'source': 'demo'})
-        db.execute(insert(NodeStatusHistory), rows)
+        status_history.append(db, rows)  # with the status changes the activity feed shows

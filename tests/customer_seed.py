@@ -11,9 +11,8 @@ from decimal import Decimal
 from typing import Any
 
 from minegnk.db.engine import session_scope
-from minegnk.db.models import (EarningsHistory, NetworkSnapshot, Node, NodeAssignment, NodeStatsCache,
-                               NodeStatusHistory, User, utcnow)
-from minegnk.services import accounts
+from minegnk.db.models import EarningsHistory, NetworkSnapshot, Node, NodeAssignment, NodeStatsCache, User, utcnow
+from minegnk.services import accounts, status_history
 from minegnk.sim.bech32 import encode
 
 PASSWORD = 'correct horse battery'
@@ -118,11 +117,23 @@ def seed_nodes(db, user_id: int, specs: list[NodeSpec], now: datetime, *, networ
             db.add(EarningsHistory(node_id=node.id, epoch_id=epoch, reward_ngonka=reward, work_ngonka=work,
                                    claimed=claimed, inference_count=90, missed_requests=1, settled_at=at,
                                    source='node_api', fetched_at=now))
-        for at, status in history or []:
-            db.add(NodeStatusHistory(node_id=node.id, observed_at=at, status=status, reasons=[], epoch_id=EPOCH,
-                                     inference_count=10, missed_requests=0, source='tracker'))
+        if history:
+            status_history.append(db, [history_row(node.id, at, status) for at, status in history])
         ids[addr] = node.id
     return ids
+
+
+def history_row(node_id: int, at: datetime, status: str, reasons: list[dict[str, Any]] | None = None,
+                **extra: Any) -> dict[str, Any]:
+    """One status-history row as the refresh job writes it (for ``status_history.append``)."""
+    return {'node_id': node_id, 'observed_at': at, 'status': status, 'reasons': reasons or [], 'epoch_id': EPOCH,
+            'inference_count': 10, 'missed_requests': 0, 'source': 'tracker', **extra}
+
+
+def record_history(node_id: int, points: list[tuple[datetime, str]]) -> None:
+    """Status history for one node, appended with its status changes the way the refresh job does."""
+    with session_scope() as db:
+        status_history.append(db, [history_row(node_id, at, status) for at, status in points])
 
 
 def earnings_rows(base: int, now: datetime, days: int = 90) -> list[tuple[int, int, int, bool, datetime]]:

@@ -198,6 +198,22 @@ class NodeStatusHistory(Base):
     source: Mapped[str | None] = mapped_column(String(16))
 
 
+class NodeStatusChange(Base):
+    """A node's status differs from its previous status-history row: written with that row (services.status_history),
+    so the activity feed reads a handful of transitions instead of scanning one row per node per cycle. A node's very
+    first observation has no previous status and is not a change."""
+
+    __tablename__ = 'node_status_changes'
+    __table_args__ = (Index('ix_node_status_changes_node_time', 'node_id', 'changed_at'),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, 'sqlite'), primary_key=True)
+    node_id: Mapped[int] = mapped_column(ForeignKey('nodes.id', ondelete='CASCADE'))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)  # observed_at of the first row with the new status
+    from_status: Mapped[str] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    reasons: Mapped[list] = mapped_column(JSON, default=list)  # the new status's reasons, as in the history row
+
+
 class EarningsHistory(Base):
     """Settled earnings of one node in one epoch (immutable once settled except the claimed flag)."""
 

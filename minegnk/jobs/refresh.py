@@ -18,14 +18,14 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 import httpx
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from minegnk.config import Settings
 from minegnk.db.engine import session_scope
-from minegnk.db.models import (EarningsHistory, NetworkSnapshot, Node, NodeAssignment, NodeStatsCache,
-                               NodeStatusHistory, UpstreamHealth, utcnow)
-from minegnk.services import alerts, node_cache
+from minegnk.db.models import (EarningsHistory, NetworkSnapshot, Node, NodeAssignment, NodeStatsCache, UpstreamHealth,
+                               utcnow)
+from minegnk.services import alerts, node_cache, status_history
 from minegnk.services.addresses import InvalidAddress, account_to_valoper, consensus_address
 from minegnk.services.status import (LivenessState, NodeApiSnapshot, NodeView, TrackerSnapshot, advance_liveness,
                                      build_node_view)
@@ -433,8 +433,8 @@ def write_cycle(report: CycleReport, results: list[NodeResult], epoch_info: Epoc
         for result in results:
             history.append(_write_node(db, report, result, now, caches.get(result.node.node_id)))
             new_epochs += _write_earnings(db, result, report.epoch_id, epoch_seconds, now)
-        if history:  # one multi-row INSERT instead of a thousand ORM objects
-            db.execute(insert(NodeStatusHistory), history)
+        # One multi-row INSERT instead of a thousand ORM objects, plus the status changes it makes (for the feed).
+        status_history.append(db, history)
         for row in health_rows:
             _write_health(db, row, now)
         alerts.on_cycle(db, now=now, snapshot=snapshot)  # alerts commit with the data that caused them

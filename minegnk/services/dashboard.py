@@ -6,7 +6,6 @@ Money stays integer ngonka here; the pages turn it into GNK text and the user's 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
@@ -16,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from minegnk.db.models import (AuditLog, EarningsHistory, Node, NodeAssignment, NodeStatusHistory, SupportRequest,
+from minegnk.db.models import (AuditLog, EarningsHistory, Node, NodeAssignment, NodeStatusChange, SupportRequest,
                                SupportRequestEvent, utcnow)
 from minegnk.services import nodes as node_reads
 from minegnk.services import rates as rate_service
@@ -184,122 +183,49 @@ class ActivityPage:
         return max(1, -(-self.total // self.per_page))
 
 
-@dataclass
-class _NodeChanges:
-    last_at: datetime | None = None
-    last_status: str | None = None
-    changes: list[tuple[datetime, str, str, list]] = field(default_factory=list)  # (at, from, to, reasons)
-
-
-class StatusChangeIndex:
-    """Status transitions per node, built once from node_status_history and then extended incrementally.
-
-    A node has one history row per refresh cycle (≈720 a day), so scanning 90 days for every dashboard view
-    would be slow; transitions are rare. The index remembers, per database and node, the newest row it has seen
-    and only reads rows after it. Thread-safe (pages call it from the I/O thread pool)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._nodes: dict[tuple[str, int], _NodeChanges] = {}
-
-    def reset(self) -> None:
-        with self._lock:
-            self._nodes.clear()
-
-    def changes(self, db: Session, node_ids: Sequence[int], *, since: datetime) -> dict[int, list[tuple]]:
-        key_db = str(db.get_bind().url)
-        with self._lock:
-            states = {node_id: self._nodes.setdefault((key_db, node_id), _NodeChanges()) for node_id in node_ids}
-            fresh = [n for n, s in states.items() if s.last_at is None]
-            if fresh:
-                self._build(db, fresh, states, since)
-            known = {n: s.last_at for n, s in states.items() if s.last_at is not None}
-            if known:
-                self._extend(db, known, states)
-            return {n: [c for c in s.changes if c[0] >= since] for n, s in states.items()}
-
-    @staticmethod
-    def _build(db: Session, node_ids: list[int], states: dict[int, _NodeChanges], since: datetime) -> None:
-        """First read: the database finds the transitions (LAG over each node's rows), so only they reach Python."""
-        h = NodeStatusHistory
-        ordered = select(h.node_id, h.observed_at, h.status, h.reasons,
-                         func.lag(h.status).over(partition_by=h.node_id, order_by=(h.observed_at, h.id)).label('prev'),
-                         func.row_number().over(partition_by=h.node_id,
-                                                order_by=(h.observed_at.desc(), h.id.desc())).label('newest')) \
-            .where(h.node_id.in_(node_ids), h.observed_at >= since).subquery()
-        query = select(ordered.c.node_id, ordered.c.observed_at, ordered.c.status, ordered.c.reasons, ordered.c.prev,
-                       ordered.c.newest) \
-            .where((ordered.c.newest == 1) | ((ordered.c.prev.is_not(None)) & (ordered.c.prev != ordered.c.status))) \
-            .order_by(ordered.c.node_id, ordered.c.observed_at)
-        for node_id, observed_at, status, reasons, prev, newest in db.execute(query):
-            state = states[node_id]
-            if prev is not None and prev != status:
-                state.changes.append((observed_at, prev, status, list(reasons or [])))
-            if newest == 1:
-                state.last_at, state.last_status = observed_at, status
-
-    @staticmethod
-    def _extend(db: Session, known: dict[int, datetime], states: dict[int, _NodeChanges]) -> None:
-        """Later reads: only the rows after the newest one already seen."""
-        h = NodeStatusHistory
-        query = select(h.node_id, h.observed_at, h.status, h.reasons) \
-            .where(h.node_id.in_(list(known)), h.observed_at > min(known.values())) \
-            .order_by(h.node_id, h.observed_at, h.id)
-        for node_id, observed_at, status, reasons in db.execute(query):
-            state = states[node_id]
-            if observed_at <= state.last_at:
-                continue
-            if status != state.last_status:
-                state.changes.append((observed_at, state.last_status, status, list(reasons or [])))
-            state.last_at, state.last_status = observed_at, status
-
-
-status_changes = StatusChangeIndex()
-
-
-def _label_map(db: Session, node_ids: Iterable[int]) -> dict[int, tuple[str, str | None]]:
-    ids = list(node_ids)
-    if not ids:
-        return {}
-    return {n.id: (n.address, n.label) for n in db.scalars(select(Node).where(Node.id.in_(ids)))}
-
-
 def activity_items(db: Session, user_id: int, *, current_epoch: int | None, now: datetime | None = None,
                    horizon: timedelta = FEED_HORIZON) -> list[ActivityItem]:
     """Everything that happened to the user's nodes and requests within ``horizon``, newest first."""
     now = now or utcnow()
     since = now - horizon
-    open_assignments = db.execute(select(NodeAssignment.node_id, NodeAssignment.assigned_at).where(
-        NodeAssignment.user_id == user_id, NodeAssignment.unassigned_at.is_(None))).all()
-    assigned_at = {node_id: at for node_id, at in open_assignments}
-    names = _label_map(db, assigned_at)
+    names = {node_id: (address, label) for node_id, address, label in db.execute(
+        select(Node.id, Node.address, Node.label).join(NodeAssignment, NodeAssignment.node_id == Node.id)
+        .where(NodeAssignment.user_id == user_id, NodeAssignment.unassigned_at.is_(None)))}
     items: list[ActivityItem] = []
 
-    # Status changes of the nodes the user owns now, while they own them.
-    for node_id, changes in status_changes.changes(db, list(assigned_at), since=since).items():
+    # Status changes of the nodes the user owns now, while they own them (node_status_changes, indexed by node and
+    # time: a few rows per node, whatever the length of the status history).
+    c = NodeStatusChange
+    changes = db.execute(
+        select(c.node_id, c.changed_at, c.from_status, c.to_status, c.reasons)
+        .join(NodeAssignment, NodeAssignment.node_id == c.node_id)
+        .where(NodeAssignment.user_id == user_id, NodeAssignment.unassigned_at.is_(None),
+               c.changed_at >= since, c.changed_at >= NodeAssignment.assigned_at))
+    for node_id, at, before, after, reasons in changes:
         address, label = names[node_id]
-        for at, before, after, reasons in changes:
-            if at >= assigned_at[node_id]:
-                items.append(ActivityItem(at, 'status_change', address, label,
-                                          {'from': before, 'to': after, 'reasons': reasons}))
+        items.append(ActivityItem(at, 'status_change', address, label,
+                                  {'from': before, 'to': after, 'reasons': list(reasons or [])}))
 
     # Settled epochs (one item per epoch across the user's nodes) and rewards to claim or already burned.
+    e = EarningsHistory
+    settled = db.execute(
+        select(e.node_id, e.epoch_id, e.settled_at, e.reward_ngonka, e.work_ngonka, e.claimed)
+        .join(NodeAssignment, NodeAssignment.node_id == e.node_id)
+        .where(NodeAssignment.user_id == user_id, NodeAssignment.unassigned_at.is_(None), e.settled_at >= since))
     per_epoch: dict[int, dict[str, Any]] = {}
-    for node_id, row in node_reads.user_earnings(db, user_id, since=since):
-        if row.settled_at is None:
-            continue
-        entry = per_epoch.setdefault(row.epoch_id, {'at': row.settled_at, 'total': 0, 'nodes': 0})
-        entry['at'] = max(entry['at'], row.settled_at)
-        entry['total'] += row.reward_ngonka + row.work_ngonka
+    for node_id, epoch_id, settled_at, reward, work, claimed in settled:
+        entry = per_epoch.setdefault(epoch_id, {'at': settled_at, 'total': 0, 'nodes': 0})
+        entry['at'] = max(entry['at'], settled_at)
+        entry['total'] += reward + work
         entry['nodes'] += 1
-        if not row.claimed and row.reward_ngonka > 0 and current_epoch is not None:
+        if not claimed and reward > 0 and current_epoch is not None:
             address, label = names.get(node_id, ('', None))
-            if row.epoch_id == current_epoch - 1:
-                items.append(ActivityItem(row.settled_at, 'reward_unclaimed', address, label,
-                                          {'epoch': row.epoch_id, 'ngonka': row.reward_ngonka}))
-            elif row.epoch_id < current_epoch - 1:
-                items.append(ActivityItem(row.settled_at, 'reward_burned', address, label,
-                                          {'epoch': row.epoch_id, 'ngonka': row.reward_ngonka}))
+            if epoch_id == current_epoch - 1:
+                items.append(ActivityItem(settled_at, 'reward_unclaimed', address, label,
+                                          {'epoch': epoch_id, 'ngonka': reward}))
+            elif epoch_id < current_epoch - 1:
+                items.append(ActivityItem(settled_at, 'reward_burned', address, label,
+                                          {'epoch': epoch_id, 'ngonka': reward}))
     for epoch_id, entry in per_epoch.items():
         items.append(ActivityItem(entry['at'], 'epoch_settled', None, None,
                                   {'epoch': epoch_id, 'ngonka': entry['total'], 'nodes': entry['nodes']}))

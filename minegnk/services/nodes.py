@@ -243,15 +243,6 @@ def uptime_share(points: list[StatusPoint]) -> Decimal | None:
     return (Decimal(up) / Decimal(len(known))).quantize(Decimal('0.0001'))
 
 
-def user_earnings(db: Session, user_id: int, *, since: datetime | None = None) -> list[tuple[int, EarningsHistory]]:
-    """Settled epochs of every node the user owns now: (node_id, row), oldest first."""
-    query = (select(EarningsHistory).join(NodeAssignment, NodeAssignment.node_id == EarningsHistory.node_id)
-             .where(NodeAssignment.user_id == user_id, NodeAssignment.unassigned_at.is_(None)))
-    if since is not None:
-        query = query.where(EarningsHistory.settled_at >= since)
-    return [(r.node_id, r) for r in db.scalars(query.order_by(EarningsHistory.settled_at, EarningsHistory.epoch_id))]
-
-
 def count_by_status(summaries: list[NodeSummary]) -> dict[str, int]:
     counts = dict.fromkeys(STATUSES, 0)
     for s in summaries:

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, insert, inspect, select, text
 from sqlalchemy.engine import make_url
 
-from minegnk.db.migrate import current_revision, head_revision, upgrade_to_head
-from minegnk.db.models import Base
+from minegnk.db.migrate import alembic_config, current_revision, head_revision, upgrade_to_head
+from minegnk.db.models import Base, Node, NodeStatusChange, NodeStatusHistory
 
 EXPECTED_TABLES = {'users', 'user_sessions', 'login_attempts', 'audit_log', 'nodes', 'node_assignments',
-                   'node_stats_cache', 'node_status_history', 'earnings_history', 'network_snapshots',
-                   'upstream_health', 'support_requests'}
+                   'node_stats_cache', 'node_status_history', 'node_status_changes', 'earnings_history',
+                   'network_snapshots', 'upstream_health', 'support_requests'}
 
 
 def _assert_schema_matches_models(url: str) -> None:
@@ -33,26 +38,65 @@ def test_sqlite_upgrades_empty_database_to_head(tmp_path):
     _assert_schema_matches_models(url)
 
 
-def test_postgresql_upgrades_empty_database_to_head(postgres_url):
-    fresh = make_url(postgres_url).set(database='minegnk_migrate_test')
+@contextmanager
+def _fresh_postgresql(postgres_url: str, name: str) -> Iterator[str]:
     admin = create_engine(make_url(postgres_url).set(database='postgres'), isolation_level='AUTOCOMMIT')
     with admin.connect() as connection:
-        connection.execute(text('DROP DATABASE IF EXISTS minegnk_migrate_test WITH (FORCE)'))
-        connection.execute(text('CREATE DATABASE minegnk_migrate_test'))
+        connection.execute(text(f'DROP DATABASE IF EXISTS {name} WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE {name}'))
     try:
-        url = fresh.render_as_string(hide_password=False)
-        upgrade_to_head(url)
-        _assert_schema_matches_models(url)
+        yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as connection:
-            connection.execute(text('DROP DATABASE IF EXISTS minegnk_migrate_test WITH (FORCE)'))
+            connection.execute(text(f'DROP DATABASE IF EXISTS {name} WITH (FORCE)'))
         admin.dispose()
+
+
+def test_postgresql_upgrades_empty_database_to_head(postgres_url):
+    with _fresh_postgresql(postgres_url, 'minegnk_migrate_test') as url:
+        upgrade_to_head(url)
+        _assert_schema_matches_models(url)
+
+
+T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+OFFLINE_REASONS = [{'code': 'probe_failed', 'params': {'failures': 2}}]
+
+
+def _assert_backfill_derives_changes_from_history(url: str) -> None:
+    """History written before 0003 existed: the migration finds each node's transitions in SQL."""
+    command.upgrade(alembic_config(url), '0002')
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(insert(Node.__table__), [{'id': 1, 'address': 'gonka1a', 'created_at': T0},
+                                                     {'id': 2, 'address': 'gonka1b', 'created_at': T0}])
+        by_node = {1: ['healthy', 'offline', 'offline', 'healthy'], 2: ['jailed', 'jailed']}
+        rows = [{'node_id': node_id, 'observed_at': T0 + timedelta(minutes=2 * k), 'status': status,
+                 'reasons': OFFLINE_REASONS if status == 'offline' else []}
+                for node_id, statuses in by_node.items() for k, status in enumerate(statuses)]
+        connection.execute(insert(NodeStatusHistory.__table__), rows[::-1])  # ids in the opposite order of time
+    upgrade_to_head(url)
+    _assert_schema_matches_models(url)
+    c = NodeStatusChange.__table__.c
+    with engine.connect() as connection:
+        changes = connection.execute(select(c.node_id, c.changed_at, c.from_status, c.to_status, c.reasons)
+                                     .order_by(c.node_id, c.changed_at)).all()
+    engine.dispose()
+    # healthy → offline → offline → healthy is two changes; node 2's first status (and its repeat) is none
+    assert [tuple(row) for row in changes] == [(1, T0 + timedelta(minutes=2), 'healthy', 'offline', OFFLINE_REASONS),
+                                               (1, T0 + timedelta(minutes=6), 'offline', 'healthy', [])]
+
+
+def test_sqlite_backfills_status_changes_from_history(tmp_path):
+    _assert_backfill_derives_changes_from_history(f'sqlite:///{tmp_path / "history.sqlite3"}')
+
+
+def test_postgresql_backfills_status_changes_from_history(postgres_url):
+    with _fresh_postgresql(postgres_url, 'minegnk_backfill_test') as url:
+        _assert_backfill_derives_changes_from_history(url)
 
 
 def test_open_assignment_is_unique_per_node_on_both_backends(database):
     """The partial unique index lets a node be reassigned later but never owned twice at once."""
-    from datetime import UTC, datetime
-
     import pytest
     from sqlalchemy.exc import IntegrityError
 

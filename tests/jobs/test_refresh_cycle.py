@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from minegnk.db.engine import session_scope
-from minegnk.db.models import (EarningsHistory, NetworkSnapshot, NodeStatsCache, NodeStatusHistory, UpstreamHealth,
-                               User, UserSession, utcnow)
+from minegnk.db.models import (EarningsHistory, NetworkSnapshot, NodeStatsCache, NodeStatusChange, NodeStatusHistory,
+                               UpstreamHealth, User, UserSession, utcnow)
 from minegnk.jobs.refresh import RefreshJob, Upstreams
 
 
@@ -269,3 +269,42 @@ async def test_recent_jobs_are_stored_and_fetched_at_most_every_20_minutes(job, 
     control('stats/reset', {})
     await job.run_cycle()
     assert 'inferences' in str(control('stats')['by_template'])
+
+
+async def test_status_changes_are_written_with_the_history_they_come_from(job, assign, scenarios, control):
+    """healthy → jailed → jailed → healthy is exactly two changes; a node's first status ever is none; an unknown
+    cycle (no fresh data) is a change like any other, because the previous status is the history's, not the cache's."""
+    ids = assign([scenarios['healthy'], scenarios['jailed']])
+    node, steady = ids[scenarios['healthy']], ids[scenarios['jailed']]
+    await job.run_cycle()
+    assert count(NodeStatusChange) == 0  # first observation of both nodes: nothing changed yet
+    control('incident', {'address': scenarios['healthy'], 'kind': 'jail'})
+    await job.run_cycle()
+    await job.run_cycle()
+    control('incident', {'address': scenarios['healthy'], 'kind': 'unjail'})
+    await job.run_cycle()
+
+    def history(node_id: int) -> list[NodeStatusHistory]:
+        with session_scope() as db:
+            return list(db.scalars(select(NodeStatusHistory).where(NodeStatusHistory.node_id == node_id)
+                                   .order_by(NodeStatusHistory.observed_at)))
+
+    def changes(node_id: int) -> list[tuple]:
+        with session_scope() as db:
+            return [(c.changed_at, c.from_status, c.to_status, c.reasons) for c in db.scalars(
+                select(NodeStatusChange).where(NodeStatusChange.node_id == node_id)
+                .order_by(NodeStatusChange.changed_at))]
+
+    rows = history(node)
+    assert [r.status for r in rows] == ['healthy', 'jailed', 'jailed', 'healthy']
+    assert changes(node) == [(rows[1].observed_at, 'healthy', 'jailed', rows[1].reasons),
+                             (rows[3].observed_at, 'jailed', 'healthy', [])]
+    assert [r['code'] for r in rows[1].reasons] == ['jailed']
+    assert [r.status for r in history(steady)] == ['jailed'] * 4 and changes(steady) == []
+
+    control('faults', {'target': 'all', 'mode': 'http500'})
+    await job.run_cycle()  # no fresh data: the cache keeps 'healthy', the history records 'unknown'
+    control('faults', {'target': 'all', 'mode': 'ok'})
+    await job.run_cycle()
+    assert [c[1:3] for c in changes(node)[2:]] == [('healthy', 'unknown'), ('unknown', 'healthy')]
+    assert [c[1:3] for c in changes(steady)] == [('jailed', 'unknown'), ('unknown', 'jailed')]

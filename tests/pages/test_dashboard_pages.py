@@ -9,23 +9,17 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from customer_seed import PASSWORD, EPOCH, NodeSpec, earnings_rows, make_user, seed_network, seed_nodes
+from customer_seed import (PASSWORD, EPOCH, NodeSpec, earnings_rows, make_user, record_history, seed_network,
+                           seed_nodes)
 from nicegui import ui
 from nicegui.testing import User
 
 from minegnk.components.live import data_refreshed
 from minegnk.db.engine import session_scope
-from minegnk.db.models import AuditLog, NodeStatsCache, NodeStatusHistory, SupportRequest, SupportRequestEvent, utcnow
+from minegnk.db.models import AuditLog, NodeStatsCache, SupportRequest, SupportRequestEvent, utcnow
 from minegnk.jobs.refresh import CycleReport
 from minegnk.services import dashboard as dash
 from minegnk.services import rates as rate_service
-
-
-@pytest.fixture(autouse=True)
-def _fresh_index():
-    dash.status_changes.reset()
-    yield
-    dash.status_changes.reset()
 
 
 async def eventually(check, timeout: float = 5.0) -> None:
@@ -177,10 +171,9 @@ async def test_activity_feed_lists_events_newest_first_and_pages(user: User):
     now = seeded['now']
     node_id = next(iter(seeded['ids'].values()))
     address = next(iter(seeded['ids']))
+    record_history(node_id, [(now - timedelta(minutes=m), s) for m, s in ((50, 'healthy'), (40, 'offline'),
+                                                                           (30, 'healthy'))])
     with session_scope() as db:
-        for minutes, status in ((50, 'healthy'), (40, 'offline'), (30, 'healthy')):
-            db.add(NodeStatusHistory(node_id=node_id, observed_at=now - timedelta(minutes=minutes), status=status,
-                                     reasons=[], epoch_id=EPOCH))
         request = SupportRequest(user_id=seeded['user_id'], gpu_type='H100', quantity=2, status='in_progress')
         db.add(request)
         db.flush()

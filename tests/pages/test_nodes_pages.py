@@ -29,13 +29,6 @@ STATUSES = ['healthy', 'healthy', 'healthy', 'healthy', 'unhealthy', 'jailed', '
 GPUS = ['H100', 'A100', 'H100', 'L40S', 'H100', 'A100', 'H100', 'A100', 'H100', 'L40S', 'H100', 'A100']
 
 
-@pytest.fixture(autouse=True)
-def _fresh_index():
-    dash.status_changes.reset()
-    yield
-    dash.status_changes.reset()
-
-
 @pytest.fixture
 def urls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every URL the page wrote into the address bar (history.replaceState)."""

@@ -1,4 +1,4 @@
-"""services.dashboard: buckets, cards, the activity feed (incremental status-change index), node list queries,
+"""services.dashboard: buckets, cards, the activity feed (status changes from node_status_changes), node list queries,
 health runs and exact money, on SQLite and PostgreSQL where the database is involved."""
 
 from __future__ import annotations
@@ -8,23 +8,19 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from customer_seed import EPOCH, NodeSpec, earnings_rows, make_user_fast, seed_network, seed_nodes
+from customer_seed import (EPOCH, NodeSpec, earnings_rows, history_row, make_user_fast, record_history, seed_network,
+                           seed_nodes)
+from sqlalchemy import select
 
 from minegnk.db.engine import session_scope
-from minegnk.db.models import AuditLog, NodeStatusHistory, SupportRequest, SupportRequestEvent, utcnow
+from minegnk.db.models import AuditLog, NodeStatusChange, SupportRequest, SupportRequestEvent, utcnow
 from minegnk.services import dashboard as dash
 from minegnk.services import nodes as node_reads
 from minegnk.services import rates as rate_service
+from minegnk.services import status_history
 from minegnk.services.nodes import StatusPoint
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_index():
-    dash.status_changes.reset()
-    yield
-    dash.status_changes.reset()
 
 
 # ------------------------------------------------------------------------------------------------ earnings buckets
@@ -160,10 +156,8 @@ def test_cards_and_feed(database):
     assert cards.total_gpus == 8 and cards.nodes_without_gpu_info == 1 and cards.open_requests == 1
 
     node_a = ids[next(iter(ids))]
-    with session_scope() as db:
-        for minutes, status in ((30, 'healthy'), (28, 'offline'), (26, 'offline'), (24, 'healthy')):
-            db.add(NodeStatusHistory(node_id=node_a, observed_at=now - timedelta(minutes=minutes), status=status,
-                                     reasons=[], epoch_id=EPOCH))
+    record_history(node_a, [(now - timedelta(minutes=m), s) for m, s in ((30, 'healthy'), (28, 'offline'),
+                                                                          (26, 'offline'), (24, 'healthy'))])
     with session_scope() as db:
         items = dash.activity_items(db, user_id, current_epoch=EPOCH, now=now)
     changes = [(i.params['from'], i.params['to']) for i in items if i.kind == 'status_change']
@@ -172,13 +166,12 @@ def test_cards_and_feed(database):
     assert [i.params['epoch'] for i in items if i.kind == 'reward_unclaimed'] == [EPOCH - 1]
     assert all(i.label != 'theirs' for i in items)
 
-    # The index only reads rows newer than what it has seen: a new change appears, old ones stay.
+    # A later cycle's change appears, the earlier ones stay.
+    record_history(node_a, [(now - timedelta(minutes=1), 'jailed')])
     with session_scope() as db:
-        db.add(NodeStatusHistory(node_id=node_a, observed_at=now - timedelta(minutes=1), status='jailed', reasons=[],
-                                 epoch_id=EPOCH))
         db.add(AuditLog(action='node.unassign', target_type='node', target_id=next(iter(ids)),
                         before={'user_id': user_id}, after={'user_id': None}, created_at=now))
-        request = db.scalar(__import__('sqlalchemy').select(SupportRequest).where(SupportRequest.user_id == user_id))
+        request = db.scalar(select(SupportRequest).where(SupportRequest.user_id == user_id))
         db.add(SupportRequestEvent(request_id=request.id, kind='status', from_status=None, to_status='pending',
                                    created_at=now - timedelta(minutes=2)))
     with session_scope() as db:
@@ -186,3 +179,38 @@ def test_cards_and_feed(database):
     assert [i.kind for i in page.items] == ['node_unassigned', 'status_change', 'request_status']
     assert page.items[1].params['to'] == 'jailed'
     assert page.total == 40 + 1 + 3 + 1 + 1 and page.pages == -(-page.total // 3)
+
+
+# ------------------------------------------------------------------------------------------------ status changes
+def _row(node_id: int, minute: int, status: str) -> dict:
+    return {'node_id': node_id, 'observed_at': NOW + timedelta(minutes=minute), 'status': status,
+            'reasons': [{'code': status, 'params': {}}] if status != 'healthy' else []}
+
+
+def test_changes_between_counts_transitions_only():
+    rows = [_row(1, 0, 'healthy'), _row(1, 2, 'offline'), _row(1, 4, 'offline'), _row(1, 6, 'healthy')]
+    changes = status_history.changes_between(rows[::-1], {})  # any order in, time order out
+    assert [(c['from_status'], c['to_status'], c['changed_at']) for c in changes] == [
+        ('healthy', 'offline', NOW + timedelta(minutes=2)), ('offline', 'healthy', NOW + timedelta(minutes=6))]
+    assert changes[0]['reasons'] == [{'code': 'offline', 'params': {}}]
+    assert status_history.changes_between([_row(2, 0, 'jailed')], {}) == []  # the first status ever is no change
+    assert status_history.changes_between([_row(2, 0, 'jailed')], {2: 'jailed'}) == []
+    assert [c['from_status'] for c in status_history.changes_between([_row(2, 0, 'healthy')], {2: 'jailed'})] == ['jailed']
+
+
+def test_append_continues_from_the_newest_recorded_status(database):
+    now = utcnow()
+    with session_scope() as db:
+        user = make_user_fast(db, 'a@example.com')
+        ids = list(seed_nodes(db, user.id, [NodeSpec('a'), NodeSpec('b')], now).values())
+    record_history(ids[0], [(now - timedelta(minutes=10), 'healthy'), (now - timedelta(minutes=8), 'offline')])
+    with session_scope() as db:
+        assert status_history.latest_statuses(db, ids) == {ids[0]: 'offline'}
+        # a later cycle: node a recovers (a change after its stored 'offline'), node b is seen for the first time
+        written = status_history.append(db, [history_row(ids[0], now, 'healthy'), history_row(ids[1], now, 'jailed')])
+    assert written == 1
+    with session_scope() as db:
+        stored = [(c.node_id, c.from_status, c.to_status) for c in db.scalars(
+            select(NodeStatusChange).order_by(NodeStatusChange.changed_at))]
+        assert stored == [(ids[0], 'healthy', 'offline'), (ids[0], 'offline', 'healthy')]
+        assert status_history.latest_statuses(db, ids) == {ids[0]: 'healthy', ids[1]: 'jailed'}
