@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     admin_password: str = ''
     scheduler_enabled: bool = True
     refresh_seconds: int = Field(120, ge=60, le=300)
+    status_history_days: int = Field(90, ge=31, le=3650)  # older status history is deleted (thinned after 48 h)
     tracker_url: str = 'https://tracker.gonka.hyperfusion.io'
     node_urls: str = DEFAULT_NODE_URLS
     reconnect_timeout: float = Field(15.0, ge=1, le=300)

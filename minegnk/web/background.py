@@ -30,7 +30,8 @@ class Background:
     async def start(self) -> None:
         self.upstreams = Upstreams.from_settings(self.settings)
         self.job = RefreshJob(self.upstreams)
-        self.scheduler = RefreshScheduler(self.job, self.settings.refresh_seconds, self._after_cycle)
+        self.scheduler = RefreshScheduler(self.job, self.settings.refresh_seconds, self._after_cycle,
+                                          history_days=self.settings.status_history_days)
         for _ in range(self.prime_cycles):  # demo: data and history before the first page
             self._after_cycle(await self.job.run_cycle())
             await self.job.backfill_pending()
