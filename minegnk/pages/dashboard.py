@@ -3,6 +3,7 @@ feed and the network strip. Renders from our database only and refreshes in plac
 
 from __future__ import annotations
 
+import asyncio
 from datetime import tzinfo
 from typing import Any
 
@@ -23,6 +24,7 @@ from minegnk.web import auth
 
 OVERVIEW_ROWS = 10
 FEED_PER_PAGE = 10
+CONNECT_TIMEOUT_S = 30
 REQUEST_STATUS_LABELS = {
     'pending': N_('pending'), 'in_progress': N_('in progress'), 'completed': N_('completed'),
     'rejected': N_('rejected'), 'cancelled': N_('cancelled'),
@@ -43,9 +45,9 @@ class DashboardPage:
     """One open dashboard. Its refreshable parts belong to this instance, so refreshing one page never touches
     another user's page."""
 
-    def __init__(self, user: SessionUser, data: dash.LoadedDashboard, tz: tzinfo) -> None:
+    def __init__(self, user: SessionUser, tz: tzinfo) -> None:
         self.user = user
-        self.data = data
+        self.data: dash.LoadedDashboard | None = None  # None until loaded after the browser connects
         self.tz = tz
         self.days = 30
         self.bucket = 'day'
@@ -68,13 +70,16 @@ class DashboardPage:
 
     @ui.refreshable_method
     def body(self) -> None:
-        network_strip(self.data.network, self.tz)
-        if not self.data.summaries:
-            empty_state()
+        if self.data is None:
+            loading_shell()
         else:
-            self.cards()
-            self.earnings_chart()
-            self.overview()
+            network_strip(self.data.network, self.tz)
+            if not self.data.summaries:
+                empty_state()
+            else:
+                self.cards()
+                self.earnings_chart()
+                self.overview()
         with ui.card().classes('w-full').props('flat bordered').mark('activity'):
             ui.label(_('Recent activity')).classes('text-lg font-semibold')
             self.feed()
@@ -223,14 +228,33 @@ def register() -> None:
     @auth.protected_page('/')
     async def dashboard(user: SessionUser) -> None:
         tz = page_timezone(user)
-        view = DashboardPage(user, await run.io_bound(load, user.user_id, tz), tz)
+        view = DashboardPage(user, tz)
         with frame(_('Dashboard'), user):
             ui.label(_('Dashboard')).classes('text-2xl font-semibold').mark('page-title')
             view.body()
         on_data_changed(user.user_id, view.reload)
-        # The feed (the slowest query) loads just after the first paint, so the cards and chart are not held up.
-        ui.timer(0.3, view.refresh_feed, once=True)
         ui.timer(0.1, lambda: learn_browser_timezone(user, view.tz, view.timezone_changed), once=True)
+        # The shell goes out now; the data follows over the websocket. The browser fetches and parses the page's
+        # scripts while the database work runs, instead of after it.
+        try:
+            await ui.context.client.connected(timeout=CONNECT_TIMEOUT_S)
+        except (TimeoutError, asyncio.TimeoutError):
+            return  # the browser never connected: nobody to show the data to
+        await view.reload()  # cards, chart and nodes first; the feed right after them
+
+
+def loading_shell() -> None:
+    """Placeholders in the layout of the loaded page, so nothing jumps when the data arrives."""
+    with ui.column().classes('w-full gap-4').mark('dashboard-loading'):
+        ui.skeleton('rect', height='2.5rem').classes('w-full')
+        with ui.element('div').classes('grid w-full gap-3 grid-cols-1 sm:grid-cols-2 lg:grid-cols-4'):
+            for _card_slot in range(4):
+                ui.skeleton('rect', height='7rem').classes('w-full')
+        with ui.card().classes('w-full').props('flat bordered'):
+            with ui.row().classes('items-center gap-2 text-gray-500'):
+                ui.spinner(size='sm')
+                ui.label(_('Loading your nodes and earnings…'))
+            ui.skeleton('rect', height='18rem').classes('w-full')
 
 
 def empty_state() -> None:

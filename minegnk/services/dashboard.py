@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from minegnk.db.models import (AuditLog, EarningsHistory, Node, NodeAssignment, NodeStatusChange, SupportRequest,
@@ -183,52 +183,59 @@ class ActivityPage:
         return max(1, -(-self.total // self.per_page))
 
 
-def activity_items(db: Session, user_id: int, *, current_epoch: int | None, now: datetime | None = None,
-                   horizon: timedelta = FEED_HORIZON) -> list[ActivityItem]:
-    """Everything that happened to the user's nodes and requests within ``horizon``, newest first."""
-    now = now or utcnow()
-    since = now - horizon
-    names = {node_id: (address, label) for node_id, address, label in db.execute(
+def _owned_names(db: Session, user_id: int) -> dict[int, tuple[str, str | None]]:
+    return {node_id: (address, label) for node_id, address, label in db.execute(
         select(Node.id, Node.address, Node.label).join(NodeAssignment, NodeAssignment.node_id == Node.id)
         .where(NodeAssignment.user_id == user_id, NodeAssignment.unassigned_at.is_(None)))}
-    items: list[ActivityItem] = []
 
-    # Status changes of the nodes the user owns now, while they own them (node_status_changes, indexed by node and
-    # time: a few rows per node, whatever the length of the status history).
+
+def _open_changes(user_id: int, since: datetime) -> Select:
+    """Status changes of the nodes the user owns now, while they own them (node_status_changes, indexed by node and
+    time: a few rows per node, however long the status history)."""
     c = NodeStatusChange
-    changes = db.execute(
-        select(c.node_id, c.changed_at, c.from_status, c.to_status, c.reasons)
-        .join(NodeAssignment, NodeAssignment.node_id == c.node_id)
-        .where(NodeAssignment.user_id == user_id, NodeAssignment.unassigned_at.is_(None),
-               c.changed_at >= since, c.changed_at >= NodeAssignment.assigned_at))
-    for node_id, at, before, after, reasons in changes:
+    return (select(c.node_id, c.changed_at, c.from_status, c.to_status, c.reasons)
+            .join(NodeAssignment, NodeAssignment.node_id == c.node_id)
+            .where(NodeAssignment.user_id == user_id, NodeAssignment.unassigned_at.is_(None),
+                   c.changed_at >= since, c.changed_at >= NodeAssignment.assigned_at))
+
+
+def _status_change_items(db: Session, user_id: int, names: dict[int, tuple[str, str | None]], since: datetime,
+                         limit: int | None = None) -> list[ActivityItem]:
+    """The newest ``limit`` status changes (all without a limit), newest first."""
+    query = _open_changes(user_id, since).order_by(NodeStatusChange.changed_at.desc(), NodeStatusChange.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    items = []
+    for node_id, at, before, after, reasons in db.execute(query):
         address, label = names[node_id]
         items.append(ActivityItem(at, 'status_change', address, label,
                                   {'from': before, 'to': after, 'reasons': list(reasons or [])}))
+    return items
 
-    # Settled epochs (one item per epoch across the user's nodes) and rewards to claim or already burned.
+
+def _other_items(db: Session, user_id: int, names: dict[int, tuple[str, str | None]], since: datetime,
+                 current_epoch: int | None) -> list[ActivityItem]:
+    """Everything but status changes: at most a few per epoch, request or assignment."""
+    items: list[ActivityItem] = []
+    # Settled epochs, one item per epoch across the user's nodes (summed by the database).
     e = EarningsHistory
-    settled = db.execute(
-        select(e.node_id, e.epoch_id, e.settled_at, e.reward_ngonka, e.work_ngonka, e.claimed)
-        .join(NodeAssignment, NodeAssignment.node_id == e.node_id)
-        .where(NodeAssignment.user_id == user_id, NodeAssignment.unassigned_at.is_(None), e.settled_at >= since))
-    per_epoch: dict[int, dict[str, Any]] = {}
-    for node_id, epoch_id, settled_at, reward, work, claimed in settled:
-        entry = per_epoch.setdefault(epoch_id, {'at': settled_at, 'total': 0, 'nodes': 0})
-        entry['at'] = max(entry['at'], settled_at)
-        entry['total'] += reward + work
-        entry['nodes'] += 1
-        if not claimed and reward > 0 and current_epoch is not None:
+    owned = (NodeAssignment.node_id == e.node_id) & (NodeAssignment.user_id == user_id) & \
+        NodeAssignment.unassigned_at.is_(None)
+    for epoch_id, at, total, count in db.execute(
+            select(e.epoch_id, func.max(e.settled_at), func.sum(e.reward_ngonka + e.work_ngonka), func.count())
+            .join(NodeAssignment, owned).where(e.settled_at >= since).group_by(e.epoch_id)):
+        # int(): PostgreSQL sums bigints as numeric (Decimal); the values are whole ngonka either way.
+        items.append(ActivityItem(at, 'epoch_settled', None, None, {'epoch': epoch_id, 'ngonka': int(total),
+                                                                    'nodes': count}))
+    # Rewards still to claim (the last settled epoch) or already burned (older ones).
+    if current_epoch is not None:
+        for node_id, epoch_id, at, reward in db.execute(
+                select(e.node_id, e.epoch_id, e.settled_at, e.reward_ngonka).join(NodeAssignment, owned)
+                .where(e.settled_at >= since, e.claimed.is_(False), e.reward_ngonka > 0,
+                       e.epoch_id < current_epoch)):
             address, label = names.get(node_id, ('', None))
-            if epoch_id == current_epoch - 1:
-                items.append(ActivityItem(settled_at, 'reward_unclaimed', address, label,
-                                          {'epoch': epoch_id, 'ngonka': reward}))
-            elif epoch_id < current_epoch - 1:
-                items.append(ActivityItem(settled_at, 'reward_burned', address, label,
-                                          {'epoch': epoch_id, 'ngonka': reward}))
-    for epoch_id, entry in per_epoch.items():
-        items.append(ActivityItem(entry['at'], 'epoch_settled', None, None,
-                                  {'epoch': epoch_id, 'ngonka': entry['total'], 'nodes': entry['nodes']}))
+            kind = 'reward_unclaimed' if epoch_id == current_epoch - 1 else 'reward_burned'
+            items.append(ActivityItem(at, kind, address, label, {'epoch': epoch_id, 'ngonka': reward}))
 
     # Request status changes the customer may see.
     for event, request in db.execute(
@@ -250,18 +257,36 @@ def activity_items(db: Session, user_id: int, *, current_epoch: int | None, now:
                 items.append(ActivityItem(entry.created_at, 'node_assigned', entry.target_id, ever[entry.target_id]))
             elif entry.action == 'node.unassign' and (entry.before or {}).get('user_id') == user_id:
                 items.append(ActivityItem(entry.created_at, 'node_unassigned', entry.target_id, ever[entry.target_id]))
-
-    items.sort(key=lambda i: (i.at, i.kind), reverse=True)
     return items
 
 
+def _newest_first(items: list[ActivityItem]) -> list[ActivityItem]:
+    return sorted(items, key=lambda i: (i.at, i.kind), reverse=True)
+
+
+def activity_items(db: Session, user_id: int, *, current_epoch: int | None, now: datetime | None = None,
+                   horizon: timedelta = FEED_HORIZON) -> list[ActivityItem]:
+    """Everything that happened to the user's nodes and requests within ``horizon``, newest first."""
+    since = (now or utcnow()) - horizon
+    names = _owned_names(db, user_id)
+    return _newest_first(_status_change_items(db, user_id, names, since)
+                         + _other_items(db, user_id, names, since, current_epoch))
+
+
 def activity_page(db: Session, user_id: int, *, page: int = 1, per_page: int = 10, current_epoch: int | None,
-                  now: datetime | None = None) -> ActivityPage:
-    items = activity_items(db, user_id, current_epoch=current_epoch, now=now)
+                  now: datetime | None = None, horizon: timedelta = FEED_HORIZON) -> ActivityPage:
+    """One page of the feed. Status changes are counted by the database and only the newest ``page × per_page`` of
+    them are read: the page can hold no older ones."""
+    since = (now or utcnow()) - horizon
     per_page = max(1, min(per_page, 100))
-    pages = max(1, -(-len(items) // per_page))
+    names = _owned_names(db, user_id)
+    others = _other_items(db, user_id, names, since, current_epoch)
+    changes = db.scalar(select(func.count()).select_from(_open_changes(user_id, since).subquery())) or 0
+    total = changes + len(others)
+    pages = max(1, -(-total // per_page))
     page = max(1, min(page, pages))
-    return ActivityPage(items[(page - 1) * per_page: page * per_page], len(items), page, per_page)
+    items = _newest_first(_status_change_items(db, user_id, names, since, limit=page * per_page) + others)
+    return ActivityPage(items[(page - 1) * per_page: page * per_page], total, page, per_page)
 
 
 # ================================================================================================= node list

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from minegnk.db.models import (EarningsHistory, NetworkSnapshot, Node, NodeAssignment, NodeStatsCache,
@@ -150,13 +150,37 @@ def _earnings_by_node(db: Session, node_ids: list[int]) -> dict[int, list[Earnin
     return result
 
 
-def _summary(node: Node, assigned_at: datetime, cache: NodeStatsCache | None, history: list[EarningsHistory],
+@dataclass(frozen=True)
+class _EarningsTotals:
+    total_ngonka: int = 0
+    settled_epochs: int = 0
+    recent_ngonka: int = 0  # the newest TRAILING_EPOCHS_FOR_DAILY settled epochs
+    recent_epochs: int = 0
+
+
+def _earnings_totals(db: Session, node_ids: list[int]) -> dict[int, _EarningsTotals]:
+    """Per node, summed by the database: a list of 50 nodes × 90 epochs as ORM objects cost ~0.3 s per dashboard."""
+    if not node_ids:
+        return {}
+    e = EarningsHistory
+    newest = func.row_number().over(partition_by=e.node_id, order_by=e.epoch_id.desc())
+    ranked = select(e.node_id, (e.reward_ngonka + e.work_ngonka).label('amount'), newest.label('newest')) \
+        .where(e.node_id.in_(node_ids)).subquery()
+    recent = ranked.c.newest <= TRAILING_EPOCHS_FOR_DAILY
+    query = select(ranked.c.node_id, func.sum(ranked.c.amount), func.count(),
+                   func.sum(case((recent, ranked.c.amount), else_=0)), func.count(case((recent, 1)))) \
+        .group_by(ranked.c.node_id)
+    # int(): PostgreSQL sums bigints as numeric (Decimal); the values are whole ngonka either way.
+    return {node_id: _EarningsTotals(int(total), count, int(recent_sum), recent_count)
+            for node_id, total, count, recent_sum, recent_count in db.execute(query)}
+
+
+def _summary(node: Node, assigned_at: datetime, cache: NodeStatsCache | None, earnings: _EarningsTotals,
              network: NetworkStatus) -> NodeSummary:
     view = (cache.view if cache else None) or {}
-    recent = history[-TRAILING_EPOCHS_FOR_DAILY:]
     per_day = None
-    if recent and network.epoch_length and network.avg_block_seconds:
-        per_epoch = sum(r.reward_ngonka + r.work_ngonka for r in recent) // len(recent)
+    if earnings.recent_epochs and network.epoch_length and network.avg_block_seconds:
+        per_epoch = earnings.recent_ngonka // earnings.recent_epochs
         per_day = units.per_day(per_epoch, network.epoch_length, network.avg_block_seconds)
     estimate = None
     if view.get('weight') and view.get('network_weight') and view.get('epoch_id'):
@@ -176,8 +200,8 @@ def _summary(node: Node, assigned_at: datetime, cache: NodeStatsCache | None, hi
         missed_requests=cache.missed_requests if cache else None,
         missed_rate=Decimal(missed_rate) if missed_rate is not None else None,
         epoch_work_ngonka=cache.epoch_work_ngonka if cache else None, reward_estimate_ngonka=estimate,
-        per_day_ngonka=per_day, total_ngonka=sum(r.reward_ngonka + r.work_ngonka for r in history),
-        settled_epochs=len(history), source=cache.source if cache else None,
+        per_day_ngonka=per_day, total_ngonka=earnings.total_ngonka,
+        settled_epochs=earnings.settled_epochs, source=cache.source if cache else None,
         data_as_of=cache.data_as_of if cache else None, fetched_at=cache.fetched_at if cache else None,
         stale=stale, stale_reason=(cache.stale_reason if cache else 'no data yet'))
 
@@ -189,8 +213,9 @@ def user_nodes(db: Session, user_id: int) -> list[NodeSummary]:
         .outerjoin(NodeStatsCache, NodeStatsCache.node_id == Node.id)
         .where(NodeAssignment.user_id == user_id, NodeAssignment.unassigned_at.is_(None))).all()
     network = network_status(db)
-    history = _earnings_by_node(db, [node.id for node, _, _ in rows])
-    summaries = [_summary(node, assigned_at, cache, history[node.id], network) for node, assigned_at, cache in rows]
+    totals = _earnings_totals(db, [node.id for node, _, _ in rows])
+    summaries = [_summary(node, assigned_at, cache, totals.get(node.id, _EarningsTotals()), network)
+                 for node, assigned_at, cache in rows]
     return sorted(summaries, key=lambda s: (ATTENTION_ORDER.get(s.status, 9), s.label or '', s.address))
 
 
@@ -215,7 +240,8 @@ def node_detail(db: Session, address: str, *, user_id: int, is_admin: bool = Fal
     cache = db.get(NodeStatsCache, node.id)
     history = _earnings_by_node(db, [node.id])[node.id]
     network = network_status(db)
-    summary = _summary(node, assigned_at, cache, history, network)
+    summary = _summary(node, assigned_at, cache, _earnings_totals(db, [node.id]).get(node.id, _EarningsTotals()),
+                       network)
     current = network.epoch_id
     rows = [EpochEarningRow(epoch_id=r.epoch_id, reward_ngonka=r.reward_ngonka, work_ngonka=r.work_ngonka,
                             claimed=r.claimed, burned=bool(current and not r.claimed and r.reward_ngonka > 0

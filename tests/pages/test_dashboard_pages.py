@@ -4,6 +4,7 @@ first, the activity feed, the network strip, the empty state and a live update a
 from __future__ import annotations
 
 import asyncio
+import threading
 
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -291,3 +292,32 @@ async def test_russian_dashboard(user: User):
     assert texts(user, 'card-nodes-value') == ['1 из 3 исправны']
     assert texts(user, 'card-attention') == ['2 требуют внимания']  # Russian plural forms
     assert any(isinstance(e, ui.plotly) for e in user.find(marker='earnings-chart').elements)
+
+
+async def test_the_shell_is_sent_first_and_the_data_follows_after_connecting(user: User, monkeypatch):
+    """The page answers before any dashboard query ran: placeholders first, the cards once the load finishes."""
+    from minegnk.pages import dashboard as page
+
+    seed_standard()
+    release = threading.Event()
+    loads: list[str] = []
+    real_load = page.load
+
+    def held_load(user_id, tz):
+        loads.append(threading.current_thread().name)
+        assert release.wait(30), 'the test never released the load'
+        return real_load(user_id, tz)
+
+    monkeypatch.setattr(page, 'load', held_load)
+    await log_in(user, 'alice@example.com')
+    await see(user, marker='dashboard-loading')
+    await see(user, 'Recent activity')
+    await see(user, marker='feed-loading')
+    await user.should_not_see(marker='card-nodes')
+    await eventually(lambda: len(loads) == 1)
+    assert loads[0] != threading.main_thread().name  # the database work runs off the event loop
+    release.set()
+    await see(user, marker='card-nodes')
+    assert texts(user, 'card-nodes-value') == ['1 of 3 healthy']
+    await user.should_not_see(marker='dashboard-loading')
+    await see(user, marker='feed-item')

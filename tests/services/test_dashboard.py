@@ -179,6 +179,13 @@ def test_cards_and_feed(database):
     assert [i.kind for i in page.items] == ['node_unassigned', 'status_change', 'request_status']
     assert page.items[1].params['to'] == 'jailed'
     assert page.total == 40 + 1 + 3 + 1 + 1 and page.pages == -(-page.total // 3)
+    # A page reads only the newest changes it can hold, yet every page is the same slice of the whole feed.
+    with session_scope() as db:
+        everything = dash.activity_items(db, user_id, current_epoch=EPOCH, now=now)
+        for number in range(1, page.pages + 1):
+            assert dash.activity_page(db, user_id, page=number, per_page=3, current_epoch=EPOCH, now=now).items \
+                == everything[(number - 1) * 3:number * 3]
+        assert dash.activity_page(db, user_id, page=99, per_page=3, current_epoch=EPOCH, now=now).page == page.pages
 
 
 # ------------------------------------------------------------------------------------------------ status changes
