@@ -65,7 +65,7 @@ def register() -> None:
                     status = ui.select({'open': _('Open (pending or in progress)'), '': _('All statuses')}
                                        | {code: _(label) for code, label in STATUS_LABELS.items()},
                                        value='open', label=_('Status')).props('outlined dense') \
-                        .classes('w-full sm:w-56').mark('filter-status')
+                        .classes('w-full sm:w-72').mark('filter-status')
                     gpu = ui.select({'': _('All GPU types')} | {c: c for c in codes}, value='', label=_('GPU type')) \
                         .props('outlined dense').classes('w-full sm:w-40').mark('filter-gpu')
                     email = ui.input(_('Customer email')).props('outlined dense clearable') \
@@ -155,6 +155,10 @@ def _queue_card(view: RequestView, user: SessionUser, ip: str | None, reload: An
             ui.button(_('Comment or note'), icon='edit_note',
                       on_click=lambda: _write_comment(view, user, ip, reload)).props('flat') \
                 .mark(f'comment-{view.id}')
+            if view.is_open and view.user_id is not None:  # fulfilling a request means assigning its nodes
+                ui.button(_('Assign nodes to this customer'), icon='add_link',
+                          on_click=lambda: ui.navigate.to(f'/admin/nodes/assign?user_id={view.user_id}')) \
+                    .props('flat').mark(f'assign-for-{view.id}')
 
 
 def _event_line(event: requests.RequestEventView, user: SessionUser) -> None:
