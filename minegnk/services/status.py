@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, Literal
 
 from minegnk.services.missed_test import MissedTestResult, invalidation_test, missed_test
@@ -117,16 +118,22 @@ def compute_rate(part: int | None, total: int | None) -> Decimal | None:
     return (Decimal(part) / Decimal(total)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN)
 
 
+# Pure functions of two counts with immutable results, asked up to five times per node per refresh cycle (exact
+# Fraction arithmetic): remembered by their counts.
+_missed_test = lru_cache(maxsize=8192)(missed_test)
+_invalidation_test = lru_cache(maxsize=8192)(invalidation_test)
+
+
 def _counters_missed_test(inputs: StatusInputs) -> MissedTestResult | None:
     if inputs.inference_count is None or inputs.missed_requests is None:
         return None
-    return missed_test(inputs.missed_requests, inputs.inference_count)
+    return _missed_test(inputs.missed_requests, inputs.inference_count)
 
 
 def _counters_invalidation_test(inputs: StatusInputs) -> MissedTestResult | None:
     if inputs.validated_inferences is None or inputs.invalidated_inferences is None:
         return None
-    return invalidation_test(inputs.invalidated_inferences, inputs.validated_inferences)
+    return _invalidation_test(inputs.invalidated_inferences, inputs.validated_inferences)
 
 
 def _has_fresh_data(inputs: StatusInputs) -> bool:
@@ -415,8 +422,8 @@ def _view(
         invalidation_rate=compute_rate(
             counters.invalidated_inferences, counters.validated_inferences + counters.invalidated_inferences
         ),
-        missed_test=missed_test(counters.missed_requests, counters.inference_count),
-        invalidation_test=invalidation_test(counters.invalidated_inferences, counters.validated_inferences),
+        missed_test=_missed_test(counters.missed_requests, counters.inference_count),
+        invalidation_test=_invalidation_test(counters.invalidated_inferences, counters.validated_inferences),
         confirmation_poc_ratio=inputs.confirmation_poc_ratio,
         weight_to_confirm=weight_to_confirm,
         consensus_key_mismatch=inputs.consensus_key_mismatch,

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, TypeVar
 
 
@@ -65,6 +66,8 @@ def parse_enum(enum_cls: type[E], raw: Any) -> E | None:
         return None
     if not isinstance(raw, str):
         raise SchemaError(f"{enum_cls.__name__}: expected a string, got {type(raw).__name__}")
+    if (member := enum_cls._value2member_map_.get(raw)) is not None:  # the usual case, without enum_cls(raw)
+        return member  # type: ignore[return-value]
     try:
         return enum_cls(raw)
     except ValueError:
@@ -106,8 +109,20 @@ def _to_int(value: Any, path: str) -> int:
     raise SchemaError(f"{path}: expected an integer, got {value!r:.40}")
 
 
+def _plain_int(value: Any) -> int | None:
+    """The common cases without building an error path: an int, or a string of ASCII digits."""
+    kind = type(value)
+    if kind is int:
+        return value
+    if kind is str and value.isascii() and value.isdigit():
+        return int(value)
+    return None
+
+
 def req_int(d: Mapping[str, Any], key: str, path: str = "") -> int:
     value = d.get(key, _MISSING)
+    if (plain := _plain_int(value)) is not None:
+        return plain
     if value is _MISSING or value is None:
         raise SchemaError(f"{_where(path, key)}: missing")
     return _to_int(value, _where(path, key))
@@ -116,15 +131,20 @@ def req_int(d: Mapping[str, Any], key: str, path: str = "") -> int:
 def opt_int(d: Mapping[str, Any], key: str, path: str = "", default: int | None = 0) -> int | None:
     """Omitted (dapi omitempty) or null -> default; present -> must be an integer."""
     value = d.get(key)
+    if (plain := _plain_int(value)) is not None:
+        return plain
     if value is None or value == "":
         return default
     return _to_int(value, _where(path, key))
 
 
 def int_or_zero(d: Mapping[str, Any], key: str, path: str = "") -> int:
-    value = opt_int(d, key, path, default=0)
-    assert value is not None
-    return value
+    value = d.get(key)
+    if (plain := _plain_int(value)) is not None:
+        return plain
+    if value is None or value == "":
+        return 0
+    return _to_int(value, _where(path, key))
 
 
 def req_str(d: Mapping[str, Any], key: str, path: str = "") -> str:
@@ -160,6 +180,8 @@ def opt_decimal(d: Mapping[str, Any], key: str, path: str = "") -> Decimal | Non
     value = d.get(key)
     if value is None:
         return None
+    if type(value) is Decimal:  # what the HTTP layer decodes JSON non-integers to; immutable, so no copy needed
+        return value
     if isinstance(value, bool):
         raise SchemaError(f"{_where(path, key)}: expected a number, got a boolean")
     if isinstance(value, (int, Decimal)):
@@ -204,9 +226,18 @@ def parse_timestamp(value: Any, path: str = "timestamp") -> datetime | None:
         return None
     if not isinstance(value, str):
         raise SchemaError(f"{path}: expected a timestamp string, got {type(value).__name__}")
+    parsed = _timestamp_text(value)
+    if parsed is _NOT_A_TIMESTAMP:
+        raise SchemaError(f"{path}: not a timestamp: {value!r:.40}")
+    return parsed
+
+
+@lru_cache(maxsize=4096)
+def _timestamp_text(value: str) -> datetime | None | object:
+    """Cached: a tracker payload repeats the same few timestamps (health checks, jail ends) thousands of times."""
     match = _TS_RE.match(value.strip())
     if not match:
-        raise SchemaError(f"{path}: not a timestamp: {value!r:.40}")
+        return _NOT_A_TIMESTAMP
     text = match["base"].replace(" ", "T")
     if match["frac"]:
         text += "." + match["frac"][:6].ljust(6, "0")
@@ -215,16 +246,22 @@ def parse_timestamp(value: Any, path: str = "timestamp") -> datetime | None:
         text += tz if ":" in tz else f"{tz[:3]}:{tz[3:]}"
     try:
         parsed = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise SchemaError(f"{path}: not a timestamp: {value!r:.40}") from exc
+    except ValueError:
+        return _NOT_A_TIMESTAMP
     parsed = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
     if parsed.year <= 1970 and parsed.timestamp() <= 0:
         return None  # "1970-01-01…" / "0001-01-01…" are placeholders for "not set"
     return parsed
 
 
+_NOT_A_TIMESTAMP = object()
+
+
 def opt_timestamp(d: Mapping[str, Any], key: str, path: str = "") -> datetime | None:
-    return parse_timestamp(d.get(key), _where(path, key))
+    value = d.get(key)
+    if value is None or value == "":
+        return None
+    return parse_timestamp(value, _where(path, key))
 
 
 def parse_unix_ms(value: Any, path: str = "timestamp_ms") -> datetime | None:
@@ -241,7 +278,11 @@ T = TypeVar("T")
 
 
 def _items(raw: list[Any], path: str, parse: Callable[[Mapping[str, Any], str], T]) -> tuple[T, ...]:
-    return tuple(parse(_obj(item, f"{path}[{i}]"), f"{path}[{i}]") for i, item in enumerate(raw))
+    result = []
+    for i, item in enumerate(raw):
+        where = f"{path}[{i}]"
+        result.append(parse(_obj(item, where), where))
+    return tuple(result)
 
 
 def _guard(parse: Callable[[Any], T]) -> Callable[[Any], T]:
@@ -416,7 +457,8 @@ def _ml_nodes_map(d: Mapping[str, Any], path: str) -> dict[str, int] | None:
     if raw is None:
         return None
     mapping = _obj(raw, _where(path, "ml_nodes_map"))
-    return {str(k): _to_int(v, f"{path}.ml_nodes_map.{k}") for k, v in mapping.items()}
+    # The path is only formatted for a value that is not a plain int (17 entries × 5,000 participants per payload).
+    return {str(k): v if type(v) is int else _to_int(v, f"{path}.ml_nodes_map.{k}") for k, v in mapping.items()}
 
 
 def parse_tracker_participant(d: Mapping[str, Any], path: str = "participant") -> TrackerParticipant:
@@ -424,6 +466,7 @@ def parse_tracker_participant(d: Mapping[str, Any], path: str = "participant") -
     stats_raw = d.get("current_epoch_stats")
     if stats_raw is None:
         raise SchemaError(f"{path}.current_epoch_stats: missing")
+    stats_path = f"{path}.current_epoch_stats"
     return TrackerParticipant(
         index=index,
         address=opt_str(d, "address", path) or index,
@@ -432,7 +475,7 @@ def parse_tracker_participant(d: Mapping[str, Any], path: str = "participant") -
         inference_url=str_or_empty(d, "inference_url", path),
         status=parse_enum(ParticipantStatus, d.get("status")),
         models=str_tuple(d, "models", path),
-        stats=parse_epoch_counters(_obj(stats_raw, f"{path}.current_epoch_stats"), f"{path}.current_epoch_stats"),
+        stats=parse_epoch_counters(_obj(stats_raw, stats_path), stats_path),
         is_jailed=opt_bool(d, "is_jailed", path),
         jailed_until=opt_timestamp(d, "jailed_until", path),
         ready_to_unjail=opt_bool(d, "ready_to_unjail", path),
