@@ -4,7 +4,7 @@ them as numbers on a linear axis, and the hover shows our own formatted text."""
 from __future__ import annotations
 
 import html
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 
 from nicegui import ui
@@ -144,15 +144,24 @@ def timeline_figure(runs: list[StatusRun], *, start: datetime, end: datetime, tz
     return {'data': data, 'layout': layout, 'config': CONFIG}
 
 
-def uptime_figure(periods: list[tuple[datetime, Decimal | None]], *, tz: tzinfo, hourly: bool) -> dict:
+def uptime_figure(periods: list[tuple[datetime, Decimal | None]], *, tz: tzinfo, hourly: bool, start: datetime,
+                  end: datetime) -> dict:
+    """One bar per hour or day, each filling its own bucket, on the period's whole axis: a node watched for only
+    an hour shows one narrow bar, not one stretched over a fraction-of-a-second axis."""
+    bucket = timedelta(hours=1) if hourly else timedelta(days=1)
+    bucket_ms = int(bucket.total_seconds() * 1000)
+    if periods:  # whole buckets at both ends
+        start, end = min(start, periods[0][0]), max(end, periods[-1][0] + bucket)
     x = [_local(p, tz) for p, _share in periods]
     y = [str((share * 100).quantize(Decimal('0.1'))) if share is not None else None for _p, share in periods]
     fmt = '%H:%M' if hourly else '%d %b'
     data = [{'type': 'bar', 'x': x, 'y': y, 'name': _('Uptime'), 'marker': {'color': '#15803d'},
+             'width': [bucket_ms * 0.9] * len(x), 'offset': bucket_ms * 0.05,  # bars start at their bucket
              'customdata': [percent_text(share) for _p, share in periods],
              'hovertemplate': '%{x|' + fmt + '}: %{customdata}<extra></extra>'}]
     layout = _layout(height=160, yaxis={'type': 'linear', 'range': [0, 100], 'ticksuffix': ' %', 'fixedrange': True},
-                     xaxis={'type': 'date', 'fixedrange': True}, showlegend=False)
+                     xaxis={'type': 'date', 'fixedrange': True, 'range': [_local(start, tz), _local(end, tz)]},
+                     showlegend=False)
     layout['margin'] = {'l': 48, 'r': 8, 't': 8, 'b': 30}
     return {'data': data, 'layout': layout, 'config': CONFIG}
 

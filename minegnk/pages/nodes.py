@@ -8,6 +8,7 @@ import csv
 import io
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -37,6 +38,7 @@ STATUS_FILTERS = {'': N_('All statuses'), 'attention': N_('Needs attention'), 'h
                   'unhealthy': N_('Unhealthy'), 'jailed': N_('Jailed'), 'offline': N_('Offline'),
                   'inactive': N_('Inactive'), 'unknown': N_('Unknown')}
 TABS = ('overview', 'metrics', 'history', 'jobs')
+EPOCH_CHART_MIN_SPAN = timedelta(minutes=10)  # a shorter span draws a seconds-wide axis that says nothing yet
 PERIODS = {'24h': (timedelta(hours=24), N_('24 hours')), '7d': (timedelta(days=7), N_('7 days')),
            '30d': (timedelta(days=30), N_('30 days'))}
 
@@ -367,7 +369,8 @@ class NodeDetailPage:
     def _fact(self, label: str, value: str, marker: str | None = None) -> None:
         with ui.column().classes('gap-0 min-w-0'):
             ui.label(label).classes('text-xs text-gray-500')
-            element = ui.label(value or '—').classes('break-words')
+            # anywhere: a long URL or address wraps inside its grid cell instead of running into the next one
+            element = ui.label(value or '—').style('overflow-wrap: anywhere')
             if marker:
                 element.mark(marker)
 
@@ -456,13 +459,13 @@ class NodeDetailPage:
             self._metric(_('Missed requests'), _('{missed} of {total}', missed=number_text(missed.get('missed') or 0),
                                                  total=number_text(missed.get('total') or 0)),
                          _('allowed: up to {critical} missed (the network zeroes rewards above)',
-                           critical=number_text(_dec(missed.get('critical')))) if missed.get('critical') is not None
+                           critical=number_text(_allowed(missed['critical']))) if missed.get('critical') is not None
                          else _('too few requests to judge yet'),
                          bad=missed.get('passed') is False, marker='metric-missed')
             self._metric(_('Invalidated inferences'),
                          _('{missed} of {total}', missed=number_text(invalid.get('missed') or 0),
                            total=number_text(invalid.get('total') or 0)),
-                         _('allowed: up to {critical}', critical=number_text(_dec(invalid.get('critical'))))
+                         _('allowed: up to {critical}', critical=number_text(_allowed(invalid['critical'])))
                          if invalid.get('critical') is not None else _('too few validations to judge yet'),
                          bad=invalid.get('passed') is False)
             ratio = v.get('confirmation_poc_ratio')
@@ -473,7 +476,8 @@ class NodeDetailPage:
             self._metric(_('Validated inferences'), number_text(counters.get('validated_inferences') or 0), '')
         with ui.card().classes('w-full').props('flat bordered'):
             ui.label(_('This epoch, from our snapshots')).classes('text-lg font-semibold')
-            if len(self.data.epoch_points) < 2:
+            points = self.data.epoch_points
+            if len(points) < 2 or points[-1].observed_at - points[0].observed_at < EPOCH_CHART_MIN_SPAN:
                 ui.label(_('The chart fills in as refreshes run during the epoch.')).classes('text-gray-500')
             else:
                 charts.plotly(charts.epoch_counters_figure(self.data.epoch_points, self.tz), marker='epoch-chart',
@@ -517,7 +521,8 @@ class NodeDetailPage:
                     periods = dash.uptime_by_period(self.history, tz=self.tz, hours=self.period == '24h')
                     ui.label(_('Uptime per hour') if self.period == '24h' else _('Uptime per day')) \
                         .classes('text-sm text-gray-500')
-                    charts.plotly(charts.uptime_figure(periods, tz=self.tz, hourly=self.period == '24h'),
+                    charts.plotly(charts.uptime_figure(periods, tz=self.tz, hourly=self.period == '24h',
+                                                       start=start, end=now),
                                   marker='uptime-chart', height='h-40')
         rows = self.data.detail.earnings
         with ui.card().classes('w-full').props('flat bordered').mark('epoch-earnings'):
@@ -576,8 +581,12 @@ class NodeDetailPage:
                                 ui.label(str(job[key])).classes('whitespace-pre-wrap break-words font-mono text-xs')
 
 
-def _dec(value: Any):
-    from decimal import Decimal, InvalidOperation
+def _allowed(critical: Any) -> Decimal:
+    """Whole requests: the test passes while missed ≤ critical, so 549.8 allows 549."""
+    return _dec(critical).to_integral_value(rounding=ROUND_FLOOR)
+
+
+def _dec(value: Any) -> Decimal:
     try:
         return Decimal(str(value))
     except (InvalidOperation, ValueError):

@@ -6,12 +6,16 @@ Every page visited is saved as screenshots/journey-N-*.png for a person to look 
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+from decimal import ROUND_HALF_EVEN, Decimal
+from pathlib import Path
 
 import pytest
 
-from tests.e2e.journey_setup import (ADMIN_EMAIL, PASSWORD, CYCLE_DEADLINE, Customer, Journey, customer,  # noqa: F401
-                                     journey)
+from tests.e2e.journey_setup import (ADMIN_EMAIL, CYCLE_DEADLINE, GNK_USD, HISTORY_EPOCHS, PASSWORD, Customer,
+                                     Journey, customer, journey)  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser
 
@@ -110,3 +114,93 @@ def test_journey_1_newcomer_request_to_nodes_on_the_open_dashboard(journey: Jour
     journey.shot(page, 'journey-1-09-my-requests')
     home.close()
     admin.context.close()
+
+
+def test_journey_2_node_tabs_chart_period_and_csv_export(journey: Journey, customer: Customer, browser):
+    first, second = sorted(customer.nodes.values(), key=lambda n: n['label'])
+    page = journey.log_in(browser, customer.email)
+    page.get_by_text('2 of 2 healthy').wait_for()
+    journey.shot(page, 'journey-2-01-dashboard')
+
+    # My nodes, from the navigation drawer.
+    page.get_by_role('link', name='My nodes').click()
+    page.wait_for_url(f'{journey.url}/nodes')
+    page.get_by_text('2 of 2 nodes').wait_for()
+    journey.shot(page, 'journey-2-02-my-nodes')
+
+    # Node details: every tab.
+    page.get_by_role('link', name=first['label']).click()
+    page.wait_for_url(f'{journey.url}/nodes/{first["address"]}')
+    page.get_by_text('Status: Healthy').wait_for()
+    page.get_by_text('Everything the network checks is in order.').wait_for()
+    page.get_by_text(first['address'], exact=True).wait_for()
+    journey.shot(page, 'journey-2-03-node-overview')
+
+    page.get_by_role('tab', name='Metrics').click()
+    metrics = page.locator('.q-card', has_text='Inferences this epoch').last
+    metrics.wait_for()
+    assert f'{first["inference_count"]:,}' in metrics.inner_text()  # what the network reported for this epoch
+    assert '?tab=metrics' in page.url
+    journey.shot(page, 'journey-2-04-node-metrics')
+
+    page.get_by_role('tab', name='History').click()
+    page.wait_for_function(TIMELINE_DRAWN, arg='.minegnk-timeline-chart')
+    page.get_by_text('Uptime per hour').wait_for()
+    assert _timeline_days(page) == pytest.approx(1, abs=0.01)
+    journey.shot(page, 'journey-2-05-node-history-24h')
+    for period, days in (('7 days', 7), ('30 days', 30)):
+        page.get_by_role('tab', name='History').click()  # (no-op) keeps the panel in view
+        page.locator('.q-btn-toggle').get_by_role('button', name=period).click()
+        page.wait_for_function(f'''() => {{
+            const el = document.querySelector('.minegnk-timeline-chart');
+            if (!el || !el.layout || !el.layout.xaxis || !el.layout.xaxis.range) return false;
+            const [a, b] = el.layout.xaxis.range.map(v => new Date(v).getTime());
+            return Math.abs((b - a) / 86400000 - {days}) < 0.01;
+        }}''')
+        page.get_by_text('Uptime per day').wait_for()
+        journey.shot(page, f'journey-2-06-node-history-{days}d')
+    epochs = page.locator('.q-table', has_text='Reward coins (GNK)')
+    epochs.wait_for()
+    assert epochs.locator('tbody tr').count() == 10  # the newest ten of thirty settled epochs, paged
+
+    page.get_by_role('tab', name='Jobs').click()
+    page.get_by_text('Recent inference jobs').wait_for()
+    journey.shot(page, 'journey-2-07-node-jobs')
+
+    # Export the node list and check it against the simulated chain's own ledger.
+    page.get_by_role('link', name='← My nodes').click()
+    page.wait_for_url(f'{journey.url}/nodes')
+    page.get_by_text('2 of 2 nodes').wait_for()
+    with page.expect_download() as download:
+        page.get_by_role('button', name='Export CSV').click()
+    assert re.fullmatch(r'minegnk-nodes-\d{8}-\d{4}\.csv', download.value.suggested_filename)
+    raw = Path(download.value.path()).read_bytes()
+    assert raw.startswith('\ufeff'.encode())  # spreadsheets read the UTF-8 labels correctly
+    rows = list(csv.DictReader(io.StringIO(raw.decode('utf-8-sig'))))
+    assert {row['Address'] for row in rows} == set(customer.addresses)
+    settled = list(range(journey.sim.sim.start_epoch - HISTORY_EPOCHS, journey.sim.sim.start_epoch))
+    for row in rows:
+        node = customer.nodes[row['Address']]
+        assert row['Label'] == node['label'] and row['Status'] == 'healthy'
+        assert row['GPU type'] == 'H100' and row['GPU count'] == '8'
+        assert int(row['Settled epochs']) == len(settled)
+        expected = Decimal(journey.settled_ngonka(row['Address'], settled)) / 10**9
+        assert re.fullmatch(r'\d+\.\d{9}', row['Total earned (GNK)'])  # every ngonka, no rounding
+        assert Decimal(row['Total earned (GNK)']) == expected
+        assert Decimal(row['Rate (1 GNK in USD)']) == GNK_USD and row['Rate source'] == 'manual'
+        assert Decimal(row['Total earned (USD)']) == (expected * GNK_USD).quantize(Decimal('0.01'), ROUND_HALF_EVEN)
+    page.context.close()
+
+
+TIMELINE_DRAWN = '''(selector) => {
+  const el = document.querySelector(selector);
+  return !!(el && el.data && el.data.length > 0 && el.querySelector('.main-svg'));
+}'''
+
+
+def _timeline_days(page) -> float:  # noqa: ANN001
+    return page.evaluate('''() => {
+        const [a, b] = document.querySelector('.minegnk-timeline-chart').layout.xaxis.range
+            .map(v => new Date(v).getTime());
+        return (b - a) / 86400000;
+    }''')
