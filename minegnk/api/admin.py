@@ -89,7 +89,7 @@ def _assignment_error(e: AssignmentError) -> ApiError:
         return not_found()
     if e.code == 'user_not_found':
         return invalid({'user_id': 'user_not_found'})
-    return invalid({e.field or 'address': e.code})
+    return invalid({e.field or 'address': e.code}, params=e.params)
 
 
 @router.post('/nodes/assign', status_code=201, response_model=AssignOut, responses=responses(401, 403, 409, 422, 429),

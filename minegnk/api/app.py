@@ -19,6 +19,7 @@ from minegnk import __version__
 from minegnk.api import admin, auth, deps, network, nodes, profile, support
 from minegnk.api.errors import ErrorBody, error_response
 from minegnk.api.ratelimit import Limits
+from minegnk.api.request_guard import RequestGuard
 from minegnk.config import Settings, get_settings
 
 PREFIX = '/api/v1'
@@ -150,6 +151,7 @@ def create_app(settings: Settings | None = None, *, init_db: bool = True) -> Fas
     app = FastAPI(title='MineGNK API', version=__version__, docs_url=None, redoc_url=None, openapi_url=None,
                   lifespan=lifespan)
     from minegnk.web.security import SecurityHeadersMiddleware
+    app.add_middleware(RequestGuard)  # inside the security headers, so its refusals carry them too
     app.add_middleware(SecurityHeadersMiddleware, https=settings.https)
     configure(settings)
     app.include_router(router)

@@ -18,8 +18,11 @@ from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError, ResponseValidationError
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from minegnk.i18n.address_errors import english
+from minegnk.i18n.field_errors import field_error_text
 
 log = logging.getLogger('minegnk.api')
 
@@ -42,6 +45,15 @@ MESSAGES = {
     'conflict': 'The request conflicts with the current state.',
     'internal_error': 'An unexpected error happened on our side. It has been logged; please try again.',
     'service_unavailable': 'The service cannot reach its database right now; retry in a minute.',
+    'invalid_body': 'The request body could not be read; send JSON encoded as UTF-8.',
+    'invalid_value': 'A value in the request is out of range or not allowed; nothing was changed.',
+}
+# Texts for field codes only the API gives (the services' own codes have the pages' wording: field_error_text).
+FIELD_MESSAGES = {
+    'timezone_required': 'Give the time with a timezone, for example 2026-01-31T12:00:00Z.',
+    'from_not_before_to': "'from' must be earlier than 'to'.",
+    'range_too_long': 'The range may span at most 31 days.',
+    'status_or_comment_required': 'Give a new status, a comment, or both.',
 }
 
 
@@ -80,10 +92,16 @@ def not_found() -> ApiError:
     return ApiError(404, 'not_found')
 
 
-def invalid(errors: dict[str, str] | list[tuple[str, str]], message: str | None = None) -> ApiError:
-    """422 naming each field: ``{field: code}`` (codes from the services)."""
+def invalid(errors: dict[str, str] | list[tuple[str, str]], message: str | None = None, *,
+            params: dict[str, Any] | None = None) -> ApiError:
+    """422 naming each field: ``{field: code}`` (codes from the services, ``params`` filling in their texts). Each
+    field gets the pages' wording in English; a single field's text is also the error's message."""
     items = errors.items() if isinstance(errors, dict) else errors
-    details = [{'field': f, 'code': c, 'message': c.replace('_', ' ')} for f, c in items]
+    details = [{'field': f, 'code': c,
+                'message': field_error_text(c, params, english) or FIELD_MESSAGES.get(c) or c.replace('_', ' ')}
+               for f, c in items]
+    if message is None and len(details) == 1:
+        message = f"{details[0]['field']}: {details[0]['message']}"
     return ApiError(422, 'validation_error', message, details=details)
 
 
@@ -113,13 +131,21 @@ def _field_name(loc: tuple | list) -> str:
 def validation_response(exc: RequestValidationError) -> Response:
     details, seen = [], set()
     for err in exc.errors():
+        if err.get('type') == 'json_invalid':  # loc is ('body', <character position>): the field is the body
+            position = (list(err.get('loc', ())) + [None, None])[1]
+            reason = (err.get('ctx') or {}).get('error') or 'decode error'
+            details.append({'field': 'body', 'code': 'json_invalid',
+                            'message': f'The body is not valid JSON ({reason} at character {position}).'})
+            seen.add('body')
+            continue
         field = _field_name(err.get('loc', ()))
         if field in seen:  # one entry per field (a union reports each member)
             continue
         seen.add(field)
         details.append({'field': field, 'code': str(err.get('type', 'invalid')),
                         'message': str(err.get('msg', 'invalid value'))})
-    return error_response(422, 'validation_error', MESSAGES['validation_error'], details)
+    message = f"{details[0]['field']}: {details[0]['message']}" if len(details) == 1 else MESSAGES['validation_error']
+    return error_response(422, 'validation_error', message, details)
 
 
 def to_response(exc: BaseException, request: Request) -> Response:
@@ -128,10 +154,16 @@ def to_response(exc: BaseException, request: Request) -> Response:
     if isinstance(exc, RequestValidationError):
         return validation_response(exc)
     if isinstance(exc, StarletteHTTPException):
-        code = {401: 'unauthenticated', 403: 'forbidden', 404: 'not_found', 405: 'method_not_allowed'}.get(
-            exc.status_code, 'http_error')
+        code = {400: 'invalid_body', 401: 'unauthenticated', 403: 'forbidden', 404: 'not_found',
+                405: 'method_not_allowed'}.get(exc.status_code, 'http_error')
         return error_response(exc.status_code, code, MESSAGES.get(code, str(exc.detail)), None,
                               getattr(exc, 'headers', None))
+    if isinstance(exc, DataError):
+        # A value the database refused (a number out of its range, say): the request's fault, not ours. The routes
+        # bound what they can; this keeps any value they missed from becoming a 500.
+        log.warning('API request with a value the database refused: %s %s: %s', request.method, request.url.path,
+                    exc.orig.__class__.__name__ if exc.orig else exc.__class__.__name__)
+        return error_response(422, 'invalid_value', MESSAGES['invalid_value'])
     if isinstance(exc, OperationalError):
         # The database is down or restarting: an expected outage, not a bug. The pool reconnects by itself.
         log.warning('API request during a database outage: %s %s', request.method, request.url.path)

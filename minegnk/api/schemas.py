@@ -359,7 +359,7 @@ class AdminNodeOut(Model):
 
 
 class AssignIn(Model):
-    user_id: int
+    user_id: int = Field(ge=1, le=2**31 - 1)  # a database id: anything larger could never exist
     address: str = Field(max_length=128)
     label: str | None = Field(None, max_length=200)
     gpu_type: str | None = Field(None, max_length=100)

@@ -13,38 +13,10 @@ from nicegui import context, ui
 from minegnk.components.live_updates import on_signal
 from minegnk.components.locale import N_, _
 from minegnk.components.messages import ERROR_MESSAGES
+from minegnk.i18n.address_errors import describe_address_error
+from minegnk.i18n.field_errors import ADMIN_ERRORS
 from minegnk.services.events import Signal
 from minegnk.services.sessions import SessionUser
-
-ADMIN_ERRORS = {
-    'address_empty': N_('Enter an address.'),
-    'address_invalid_characters': N_('The address contains characters that never occur in an address: {chars}'),
-    'address_mixed_case': N_('The address mixes upper- and lower-case letters.'),
-    'address_wrong_prefix': N_("The address must start with 'gonka1'."),
-    'address_wrong_length': N_('A gonka address has 44 characters; this one has {length}.'),
-    'address_bad_checksum': N_('The checksum does not match: a character is wrong or missing.'),
-    'already_assigned': N_('This address is already assigned to {email}.'),
-    'duplicate_in_paste': N_('Repeated in this paste (first on line {first_line}).'),
-    'not_on_network': N_('The network does not list this address yet; it was assigned anyway.'),
-    'not_assigned': N_('This address is not assigned to anyone.'),
-    'user_not_found': N_('Choose an existing user.'),
-    'label_too_long': N_('The label may have at most {limit} characters.'),
-    'gpu_type_too_long': N_('The GPU type may have at most {limit} characters.'),
-    'region_too_long': N_('The region may have at most {limit} characters.'),
-    'gcore_instance_id_too_long': N_('The Gcore instance id may have at most {limit} characters.'),
-    'gpu_count_invalid': N_('The GPU count must be a whole number from 1 to {limit}.'),
-    'bulk_empty': N_('Paste at least one address.'),
-    'bulk_too_many': N_('At most {limit} addresses at once (this paste has {count}).'),
-    'rate_invalid': N_('Enter the rate as a number, for example 0.0123.'),
-    'rate_not_positive': N_('The rate must be greater than zero.'),
-    'rate_too_many_decimals': N_('The rate may have at most {limit} decimal places.'),
-    'rate_too_many_digits': N_('The rate may have at most {limit} significant digits.'),
-    'rate_too_large': N_('The rate is too large.'),
-    'pair_invalid': N_('Choose a currency pair.'),
-    'as_of_invalid': N_('Enter the date and time the rate is valid for.'),
-    'as_of_future': N_('The "as of" time cannot be in the future.'),
-    'role_invalid': N_('Unknown role.'),
-}
 
 STATUS_LABELS = {
     'healthy': N_('Healthy'), 'unhealthy': N_('Unhealthy'), 'offline': N_('Offline'), 'jailed': N_('Jailed'),
@@ -55,6 +27,8 @@ STATUS_COLORS = {'healthy': 'positive', 'unhealthy': 'warning', 'offline': 'nega
 
 
 def admin_error(code: str, params: dict[str, Any] | None = None) -> str:
+    if code.startswith('address_'):  # the same words as the API's (minegnk.i18n.address_errors)
+        return describe_address_error(code, params, _)
     message = ADMIN_ERRORS.get(code) or ERROR_MESSAGES.get(code) or 'Something went wrong. Please try again.'
     return _(message, **{k: v for k, v in (params or {}).items() if isinstance(v, str | int)})
 

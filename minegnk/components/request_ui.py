@@ -17,6 +17,7 @@ from minegnk import i18n
 from minegnk.components.live_updates import on_signal
 from minegnk.components.locale import N_, _, current_language
 from minegnk.components.messages import ERROR_MESSAGES
+from minegnk.i18n.field_errors import SERVICE_ERRORS
 from minegnk.services import request_events
 from minegnk.services.sessions import SessionUser
 
@@ -39,48 +40,6 @@ REGION_LABELS = {
 }
 NETWORK_LABELS = {'gonka': 'Gonka', 'bittensor': 'Bittensor', 'akash': 'Akash'}
 
-# English texts for the codes the request, catalog and profile services raise (translated when shown).
-SERVICE_ERRORS = {
-    'gpu_required': N_('Choose a GPU type.'),
-    'gpu_unknown': N_('This GPU type is not available. Choose another one.'),
-    'quantity_required': N_('Enter how many GPUs you need.'),
-    'quantity_invalid': N_('Enter a whole number.'),
-    'quantity_range': N_('Choose between 1 and 100 GPUs.'),
-    'budget_invalid': N_('Enter an amount such as 1500 or 1500.50.'),
-    'budget_not_positive': N_('The amount must be greater than zero.'),
-    'budget_too_precise': N_('Use at most two decimal places.'),
-    'budget_too_large': N_('This amount is too large.'),
-    'budget_order': N_('The maximum must not be lower than the minimum.'),
-    'network_unavailable': N_('This network is coming soon; only Gonka can be requested now.'),
-    'network_invalid': N_('Choose a network.'),
-    'region_invalid': N_('Choose a region.'),
-    'comments_too_long': N_('Comments can be at most 2,000 characters long.'),
-    'idempotency_key_invalid': N_('This form has expired. Reload the page and try again.'),
-    'idempotency_conflict': N_('This form has expired. Reload the page and try again.'),
-    'forbidden': N_("You don't have permission to do this."),
-    'not_cancellable': N_('Only pending requests can be cancelled; this one has already been picked up.'),
-    'transition_invalid': N_('This request has changed in the meantime. The list has been updated.'),
-    'reason_required': N_('Give a reason for the rejection; the customer will see it.'),
-    'reason_too_long': N_('The reason can be at most 2,000 characters long.'),
-    'text_required': N_('Write something first.'),
-    'text_too_long': N_('The text can be at most 2,000 characters long.'),
-    'price_invalid': N_('Enter a price such as 2.50, or leave it empty for "contact sales".'),
-    'price_not_positive': N_('The price must be greater than zero.'),
-    'price_too_precise': N_('Use at most four decimal places.'),
-    'price_too_large': N_('This price is too large.'),
-    'order_invalid': N_('Enter a whole number.'),
-    'name_invalid': N_('Enter a name of at most 100 characters.'),
-    'code_invalid': N_('Use 1–32 letters, digits, "-" or "_".'),
-    'code_taken': N_('This GPU type already exists.'),
-    'vram_invalid': N_('Enter the memory in whole GB.'),
-    'telegram_invalid': N_('A Telegram username has 5–32 letters, digits or underscores.'),
-    'discord_invalid': N_('A Discord username has 2–32 lower-case letters, digits, "_" or "." (no "..").'),
-    'currency_invalid': N_('Choose USD, EUR or GNK.'),
-    'timezone_invalid': N_('Choose a time zone from the list.'),
-    'language_invalid': N_('Choose a language from the list.'),
-    'notifications_invalid': N_('These notification settings are not valid.'),
-    'email_unchanged': N_('This is already your email address.'),
-}
 
 
 def error_message(code: str) -> str:

@@ -19,8 +19,10 @@ from minegnk.services.sessions import SessionUser
 log = logging.getLogger(__name__)
 
 ERRORS = {
+    400: (N_('Bad request'), N_('This address or what was sent with it is not valid.'), 'error_outline'),
     403: (N_('Access denied'), N_("You don't have permission to open this page."), 'block'),
     404: (N_('Page not found'), N_("The page you are looking for doesn't exist or has moved."), 'travel_explore'),
+    405: (N_('Not possible here'), N_('This page can only be opened; nothing can be sent to it.'), 'block'),
     500: (N_('Something went wrong'),
           N_('An unexpected error happened on our side. It has been logged; please try again.'), 'error_outline'),
     503: (N_('Temporarily unavailable'),
@@ -28,8 +30,12 @@ ERRORS = {
 }
 
 
+def _texts(status: int) -> tuple[str, str, str]:
+    return ERRORS.get(status) or ERRORS[400 if 400 <= status < 500 else 500]
+
+
 def render_error(status: int, user: SessionUser | None) -> None:
-    title, message, icon = ERRORS.get(status, ERRORS[500])
+    title, message, icon = _texts(status)
     context.client.status_code = status
     with frame(_(title), user):
         with ui.column().classes('w-full items-center text-center gap-3 py-16').mark(f'error-{status}'):
@@ -46,7 +52,7 @@ def _wants_json(request: Request) -> bool:
 
 def error_response(request: Request, status: int) -> object:
     if _wants_json(request):
-        title, message, _icon = ERRORS.get(status, ERRORS[500])
+        title, message, _icon = _texts(status)
         return JSONResponse({'error': {'code': title.lower().replace(' ', '_').replace("'", ''), 'message': message,
                                        'details': None}}, status_code=status)
     with Client(page(''), request=request) as client:
@@ -67,7 +73,9 @@ def register() -> None:
         if _wants_json(request):
             return JSONResponse({'error': {'code': 'http_error', 'message': str(exc.detail), 'details': None}},
                                 status_code=exc.status_code, headers=getattr(exc, 'headers', None))
-        return error_response(request, exc.status_code if exc.status_code in ERRORS else 500)
+        # A client's mistake keeps its 4xx (a POST to a page is a 405, not "something went wrong")
+        return error_response(request, exc.status_code if 400 <= exc.status_code < 500 or exc.status_code in ERRORS
+                              else 500)
 
     @app.on_page_exception
     def page_exception(exception: Exception) -> None:

@@ -10,6 +10,7 @@ import base64
 import binascii
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 ADDRESS_PREFIX = "gonka"
 ADDRESS_BYTES = 20
@@ -18,15 +19,20 @@ _CHARSET_INDEX = {c: i for i, c in enumerate(CHARSET)}
 _GENERATOR = (0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)
 _CHECKSUM_LEN = 6
 _MAX_LENGTH = 90  # BIP-173 limit
+_MAX_PREFIX_SHOWN = 20  # a wrong prefix is quoted back at most this long
+ADDRESS_LENGTH = len(ADDRESS_PREFIX) + 1 + (ADDRESS_BYTES * 8 + 4) // 5 + _CHECKSUM_LEN  # 44
 
 
 class InvalidAddress(ValueError):
-    """`code` is machine-readable (for translation); `message` is a developer-facing English explanation."""
+    """`code` names the rule that failed (for translation), `params` what exactly failed (a character and its
+    1-based position, the prefix found, the length found and expected); `message` is a developer-facing English
+    explanation. Plain-language wording for users is in minegnk.i18n.address_errors."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, **params: Any):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.params: dict[str, Any] = params
 
 
 def _polymod(values: list[int]) -> int:
@@ -95,30 +101,27 @@ def decode_bech32(address: str) -> DecodedAddress:
     """Decode any bech32 string (any prefix, any length) or raise InvalidAddress."""
     if not address:
         raise InvalidAddress("empty", "The address is empty.")
-    if any(ord(c) < 33 or ord(c) > 126 for c in address):
-        raise InvalidAddress("invalid_characters", "The address contains spaces or non-ASCII characters.")
-    if address.lower() != address and address.upper() != address:
-        raise InvalidAddress("mixed_case", "The address mixes upper- and lower-case letters.")
+    _check_printable_ascii(address)
+    _check_case(address)
     address = address.lower()
     if len(address) > _MAX_LENGTH:
-        raise InvalidAddress("wrong_length", f"The address is longer than {_MAX_LENGTH} characters.")
+        raise InvalidAddress("wrong_length", f"The address is longer than {_MAX_LENGTH} characters.",
+                             length=len(address), expected=_MAX_LENGTH)
     separator = address.rfind("1")
     if separator < 1:
-        raise InvalidAddress("wrong_prefix", "The address has no prefix (it should start with 'gonka1').")
+        raise InvalidAddress("wrong_prefix", "The address has no prefix (it should start with 'gonka1').", prefix="")
     hrp, data_part = address[:separator], address[separator + 1 :]
-    bad = sorted({c for c in data_part if c not in _CHARSET_INDEX})
-    if bad:
-        raise InvalidAddress(
-            "invalid_characters", f"The address contains characters bech32 never uses: {' '.join(bad)}."
-        )
+    _check_data_characters(data_part, separator + 1)
     if len(data_part) < _CHECKSUM_LEN:
-        raise InvalidAddress("wrong_length", "The address is too short.")
+        raise InvalidAddress("wrong_length", "The address is too short.", length=len(address),
+                             expected=separator + 1 + _CHECKSUM_LEN)
     data = [_CHARSET_INDEX[c] for c in data_part]
     if not bech32_verify_checksum(hrp, data):
         raise InvalidAddress("bad_checksum", "The address checksum does not match: a character is wrong or missing.")
     payload = convert_bits(data[:-_CHECKSUM_LEN], 5, 8, pad=False)
     if payload is None:
-        raise InvalidAddress("wrong_length", "The address has an invalid length.")
+        raise InvalidAddress("wrong_length", "The address has an invalid length.", length=len(address),
+                             expected=ADDRESS_LENGTH)
     return DecodedAddress(hrp, bytes(payload))
 
 
@@ -131,31 +134,54 @@ def validate_address(raw: str) -> str:
     if raw is None or not raw.strip():
         raise InvalidAddress("empty", "The address is empty.")
     text = raw.strip()
-    if any(ord(c) < 33 or ord(c) > 126 for c in text):
-        raise InvalidAddress("invalid_characters", "The address contains spaces or non-ASCII characters.")
-    if text.lower() != text and text.upper() != text:
-        raise InvalidAddress("mixed_case", "The address mixes upper- and lower-case letters.")
+    _check_printable_ascii(text)
+    _check_case(text)
     text = text.lower()
-    separator = text.rfind("1")
-    prefix = text[:separator] if separator > 0 else ""
-    if prefix != ADDRESS_PREFIX:
-        hint = " (that is a validator operator address)" if prefix.startswith(ADDRESS_PREFIX + "val") else ""
-        raise InvalidAddress("wrong_prefix", f"The address must start with '{ADDRESS_PREFIX}1'{hint}.")
-    data_part = text[separator + 1 :]
-    bad = sorted({c for c in data_part if c not in _CHARSET_INDEX})
-    if bad:
+    if not text.startswith(ADDRESS_PREFIX + "1"):
+        separator = text.rfind("1")
+        found = text[: separator + 1] if 0 < separator <= _MAX_PREFIX_SHOWN else text[:_MAX_PREFIX_SHOWN]
+        validator = found.startswith(ADDRESS_PREFIX + "val")
+        hint = " (that is a validator operator address)" if validator else ""
+        raise InvalidAddress("wrong_prefix", f"The address must start with '{ADDRESS_PREFIX}1'{hint}.",
+                             prefix=found, validator=validator)
+    separator = len(ADDRESS_PREFIX)
+    _check_data_characters(text[separator + 1 :], separator + 1)
+    if len(text) != ADDRESS_LENGTH:
         raise InvalidAddress(
-            "invalid_characters", f"The address contains characters bech32 never uses: {' '.join(bad)}."
-        )
-    expected_len = len(ADDRESS_PREFIX) + 1 + (ADDRESS_BYTES * 8 + 4) // 5 + _CHECKSUM_LEN
-    if len(text) != expected_len:
-        raise InvalidAddress(
-            "wrong_length", f"A gonka address has {expected_len} characters; this one has {len(text)}."
-        )
+            "wrong_length", f"A gonka address has {ADDRESS_LENGTH} characters; this one has {len(text)}.",
+            length=len(text), expected=ADDRESS_LENGTH)
     decoded = decode_bech32(text)  # raises bad_checksum
     if len(decoded.payload) != ADDRESS_BYTES:
-        raise InvalidAddress("wrong_length", "The address does not encode a 20-byte account.")
+        raise InvalidAddress("wrong_length", "The address does not encode a 20-byte account.",
+                             length=len(text), expected=ADDRESS_LENGTH)
     return text
+
+
+def _check_printable_ascii(text: str) -> None:
+    for position, char in enumerate(text, start=1):
+        if ord(char) < 33 or ord(char) > 126:
+            raise InvalidAddress("invalid_characters",
+                                 f"The address contains a space or a non-ASCII character at position {position}.",
+                                 char=char, position=position, chars=_shown(char))
+
+
+def _check_case(text: str) -> None:
+    if text.lower() != text and text.upper() != text:
+        raise InvalidAddress("mixed_case", "The address mixes upper- and lower-case letters.")
+
+
+def _check_data_characters(data_part: str, offset: int) -> None:
+    """bech32's alphabet after the separator; ``offset`` is the separator's 1-based position in the address."""
+    bad = [(i, c) for i, c in enumerate(data_part, start=offset + 1) if c not in _CHARSET_INDEX]
+    if bad:
+        position, char = bad[0]
+        raise InvalidAddress(
+            "invalid_characters", f"Invalid character {char!r} at position {position}: bech32 never uses it.",
+            char=char, position=position, chars=" ".join(sorted({_shown(c) for _, c in bad})))
+
+
+def _shown(char: str) -> str:
+    return char if char.isprintable() and not char.isspace() else f"U+{ord(char):04X}"
 
 
 def is_valid_address(raw: str) -> bool:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from minegnk.db.models import Node, NodeAssignment, User, utcnow
 from minegnk.services import audit, network_directory, notify_events
-from minegnk.services.addresses import CHARSET, InvalidAddress, validate_address
+from minegnk.services.addresses import InvalidAddress, validate_address
 from minegnk.services.assignment_events import emit_after_commit
 
 KnownToNetwork = Callable[[str], 'bool | None']
@@ -95,15 +95,7 @@ def normalise_address(raw: str) -> str:
     try:
         return validate_address(raw)
     except InvalidAddress as e:
-        params: dict[str, Any] = {}
-        text = (raw or '').strip()
-        if e.code == 'wrong_length':
-            params['length'] = len(text)
-        elif e.code == 'invalid_characters':
-            data = text.lower()[text.rfind('1') + 1:]
-            bad = sorted({c for c in data if c not in CHARSET})
-            params['chars'] = ' '.join(c if c.isprintable() and not c.isspace() else repr(c) for c in bad) or '?'
-        raise AssignmentError(f'address_{e.code}', field='address', message=e.message, **params) from e
+        raise AssignmentError(f'address_{e.code}', field='address', message=e.message, **e.params) from e
 
 
 def _clean_text(value: str | None, limit: int, name: str) -> str | None:

@@ -121,17 +121,37 @@ def session_user() -> SessionUser:
     return context.client.storage['user']  # type: ignore[index]
 
 
+ID_MAX = 2**31 - 1  # the database's integer ids
+_INT_ANNOTATIONS = (int, int | None, 'int', 'int | None', 'Optional[int]')
+
+
+def parse_id(value: str | None) -> int | None:
+    """A database id from a URL: plain digits within the database's integer range; anything else None."""
+    if value is None or not value.isascii() or not value.isdigit() or len(value) > len(str(ID_MAX)):
+        return None
+    number = int(value)
+    return number if number <= ID_MAX else None
+
+
 def protected_page(path: str, *, admin: bool = False, public: bool = False, **page_kwargs: Any) -> Callable:
     """``@ui.page`` with server-side access control.
 
     Anonymous visitors go to the login page and come back afterwards; non-admins get a 403 page on admin pages.
     The decorated function receives ``user`` (a SessionUser, or None on public pages) plus its path parameters.
+    Integer parameters are ids: one in the path that is not a possible id gives the "Not found" page, one in the
+    query falls back to its default (rather than FastAPI's JSON 422, or a database error for a huge number). Text
+    with a NUL character is treated the same way.
     """
     def decorator(func: Callable) -> Callable:
         params = [p for name, p in inspect.signature(func).parameters.items() if name != 'user']
         if 'request' not in {p.name for p in params}:
             params.insert(0, inspect.Parameter('request', inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request))
         passes_request = 'request' in inspect.signature(func).parameters
+        in_path = {p.name for p in params if '{' + p.name + '}' in path}
+        ids = {p.name for p in params if p.annotation in _INT_ANNOTATIONS}
+        defaults = {p.name: p.default for p in params}
+        params = [p.replace(annotation=str if p.name in in_path else str | None) if p.name in ids else p
+                  for p in params]
 
         @functools.wraps(func)
         async def guarded(**kwargs: Any) -> Any:
@@ -155,6 +175,19 @@ def protected_page(path: str, *, admin: bool = False, public: bool = False, **pa
                 from minegnk.pages.errors import render_error
                 render_error(403, user)
                 return None
+            for name, value in list(kwargs.items()):
+                if not isinstance(value, str):
+                    continue
+                # ids must be possible ids; no text may hold a NUL (PostgreSQL cannot even compare one)
+                usable = parse_id(value) if name in ids else (value if '\x00' not in value else None)
+                if usable is None and name in in_path:
+                    from minegnk.pages.errors import render_error
+                    render_error(404, user)
+                    return None
+                if usable is None:
+                    default = defaults.get(name, inspect.Parameter.empty)
+                    usable = None if default is inspect.Parameter.empty else default
+                kwargs[name] = usable
             result = func(user=user, **kwargs)
             return await result if inspect.isawaitable(result) else result
 

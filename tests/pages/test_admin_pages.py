@@ -123,7 +123,8 @@ async def test_bulk_assign_reports_each_line(user: User):
     rows = table_rows(user, 'bulk-report')
     assert [(r['line'], r['outcome']) for r in rows] == [(1, 'ok'), (2, 'ok'), (2, 'error'), (3, 'error'), (4, 'error')]
     assert rows[2]['message'] == 'Repeated in this paste (first on line 1).'
-    assert rows[3]['message'] == "The address contains characters that never occur in an address: o"
+    assert rows[3]['message'] == ("Invalid character 'o' at position 8: after 'gonka1' an address uses only digits and "
+                                  'lower-case letters except 1, b, i and o.')
     assert rows[4]['message'] == 'This address is already assigned to bob@example.com.'
     assert open_owner(address(1)) == open_owner(address(2)) == ids['alice']
 
