@@ -220,8 +220,12 @@ def _notifications_section(user: SessionUser, view: ProfileView) -> None:
                     ui.label(_(EVENT_LABELS[event])).classes('text-sm')
                     for channel in profile.NOTIFICATION_CHANNELS:
                         with ui.row().classes('justify-center'):
-                            boxes[(event, channel)] = ui.checkbox(value=channel in view.notification_prefs[event]) \
+                            box = ui.checkbox(value=channel in view.notification_prefs[event]) \
                                 .mark(f'notify-{event}-{channel}')
+                            # The grid's headings are only visual: a screen reader needs the box's own name.
+                            box._props['aria-label'] = _('{event}: {channel}', event=_(EVENT_LABELS[event]),
+                                                         channel=_(CHANNEL_LABELS[channel]))
+                            boxes[(event, channel)] = box
         error = _error_label('notifications-error')
 
         async def submit() -> None:

@@ -18,10 +18,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, func, select
 
 from minegnk.db import engine as db_engine
 from minegnk.db.engine import session_scope
-from minegnk.db.models import utcnow
+from minegnk.db.models import NotificationOutbox, utcnow
 from minegnk.services import rates as rate_service
 from minegnk.sim import SimServer
 from tests.conftest import _truncate_all
@@ -50,6 +51,7 @@ class Journey:
     smtp: SmtpServer
     api: httpx.Client
     admin_headers: dict[str, str]
+    db_url: str
     last_refresh_click: float = 0.0
     screenshots: list[Path] = field(default_factory=list)
 
@@ -144,9 +146,39 @@ class Journey:
                 time.sleep(0.5)
         raise AssertionError('no refresh cycle completed after three requests')
 
+    def wait_for_outbox_delivered(self) -> dict[str, int]:
+        """Until the delivery worker has nothing left to send; returns the outbox's rows per status."""
+        deadline = time.monotonic() + CYCLE_DEADLINE
+        counts: dict[str, int] = {}
+        while time.monotonic() < deadline:
+            engine = create_engine(self.db_url)
+            try:
+                with engine.connect() as connection:
+                    counts = dict(connection.execute(select(NotificationOutbox.status, func.count())
+                                                     .group_by(NotificationOutbox.status)).all())
+            finally:
+                engine.dispose()
+            if not counts.keys() & {'pending', 'sending'}:
+                return counts
+            time.sleep(0.5)
+        raise AssertionError(f'the outbox still has messages to send: {counts}')
+
+    def emails(self, subject: str) -> list:
+        return [message for _sender, _to, message in self.smtp.inbox.messages if str(message['Subject']) == subject]
+
+    def wait_for_email(self, subject: str) -> object:
+        deadline = time.monotonic() + CYCLE_DEADLINE
+        while time.monotonic() < deadline:
+            found = self.emails(subject)
+            if found:
+                return found[0]
+            time.sleep(0.3)
+        raise AssertionError(f'no email {subject!r}; got {self.smtp.inbox.subjects()}')
+
     def shot(self, page, name: str) -> Path:  # noqa: ANN001
         SCREENSHOTS.mkdir(exist_ok=True)
         path = SCREENSHOTS / f'{name}.png'
+        page.evaluate('window.scrollTo(0, 0)')  # else the fixed header is drawn where the page was scrolled to
         page.screenshot(path=str(path), full_page=True)
         self.screenshots.append(path)
         return path
@@ -192,7 +224,8 @@ def journey(postgres_url: str, tmp_path: Path) -> Iterator[Journey]:
         api = httpx.Client(base_url=portal.url, timeout=30)
         login = api.post('/api/v1/auth/login', json={'email': ADMIN_EMAIL, 'password': PASSWORD})
         assert login.status_code == 200, login.text
-        yield Journey(portal, sim, smtp, api, {'Authorization': f'Bearer {login.json()["access_token"]}'})
+        yield Journey(portal, sim, smtp, api, {'Authorization': f'Bearer {login.json()["access_token"]}'},
+                      postgres_url)
         api.close()
     finally:
         if portal is not None:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.journey_setup import (ADMIN_EMAIL, CYCLE_DEADLINE, GNK_USD, HISTORY_EPOCHS, PASSWORD, Customer,
-                                     Journey, customer, journey)  # noqa: F401 - fixtures
+from tests.e2e.journey_setup import (ADMIN_EMAIL, CYCLE_DEADLINE, GNK_USD, HISTORY_EPOCHS, PASSWORD, PUBLIC_URL,
+                                     Customer, Journey, customer, journey)  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser
 
@@ -204,3 +204,94 @@ def _timeline_days(page) -> float:  # noqa: ANN001
             .map(v => new Date(v).getTime());
         return (b - a) / 86400000;
     }''')
+
+
+BELL_SHOWS = """(count) => {
+    const button = [...document.querySelectorAll('header .q-btn')]
+        .find(b => b.querySelector('i') && b.querySelector('i').textContent.trim() === 'notifications');
+    const badge = button && button.querySelector('.q-badge');
+    const shown = badge && badge.offsetParent !== null ? parseInt(badge.textContent) : 0;
+    return shown === count;
+}"""
+
+
+def bell(page):  # noqa: ANN001, ANN201
+    return page.locator('header .q-btn', has=page.locator('i', has_text='notifications'))
+
+
+def bell_count(page) -> int:  # noqa: ANN001
+    """The unread count on the header's bell (0 when the badge is hidden)."""
+    badge = bell(page).locator('.q-badge')
+    return int(badge.inner_text()) if badge.count() and badge.is_visible() else 0
+
+
+def test_journey_3_jail_and_recovery_on_the_pages_in_the_bell_and_by_email(journey: Journey, customer: Customer,
+                                                                          browser):
+    node = next(n for n in customer.nodes.values() if n['label'] == 'Frankfurt H100 #1')
+    address, name = node['address'], node['label']
+
+    # The customer wants recoveries by email too (the default is in the portal only).
+    dashboard = journey.log_in(browser, customer.email)
+    dashboard.goto(f'{journey.url}/profile')
+    recovery_email = dashboard.get_by_role('checkbox', name='A node recovers: Email')
+    assert recovery_email.get_attribute('aria-checked') == 'false'
+    recovery_email.click()
+    dashboard.get_by_role('button', name='Save notification settings').click()
+    dashboard.get_by_text('Notification settings saved.').wait_for()
+    journey.shot(dashboard, 'journey-3-01-profile-notifications')
+
+    dashboard.goto(f'{journey.url}/')
+    dashboard.get_by_text('2 of 2 healthy').wait_for()
+    unread = bell_count(dashboard)  # "node assigned" notices so far
+    mark_open_page(dashboard)
+    node_page = dashboard.context.new_page()
+    node_page.goto(f'{journey.url}/nodes/{address}')
+    node_page.get_by_text('Status: Healthy').wait_for()
+    mark_open_page(node_page)
+    journey.shot(dashboard, 'journey-3-02-dashboard-healthy')
+
+    # The chain jails the node: the scheduler's next cycle (at most one interval away) shows it on the open pages.
+    journey.control('incident', {'address': address, 'kind': 'jail'})
+    dashboard.get_by_text('1 of 2 healthy').wait_for(timeout=CYCLE_MS)
+    dashboard.get_by_text('1 needs attention').wait_for()
+    node_page.get_by_text('Status: Jailed').wait_for()
+    node_page.get_by_text(re.compile(r'Jailed until ')).wait_for()
+    dashboard.wait_for_function(BELL_SHOWS, arg=unread + 1)
+    node_page.wait_for_function(BELL_SHOWS, arg=unread + 1)
+    journey.shot(dashboard, 'journey-3-03-dashboard-jailed')
+    journey.shot(node_page, 'journey-3-04-node-jailed')
+
+    mail = journey.wait_for_email(f'{name} is Jailed')
+    assert mail['To'] == customer.email
+    plain = mail.get_body(('plain',)).get_content()
+    assert f'{name} changed from Healthy to Jailed.' in plain and f'{PUBLIC_URL}/nodes/{address}' in plain
+
+    # The node is unjailed; support's "Refresh data now" runs the next cycle at once.
+    admin = journey.log_in(browser, ADMIN_EMAIL)
+    journey.control('incident', {'address': address, 'kind': 'unjail'})
+    journey.refresh_now(admin)
+    dashboard.get_by_text('2 of 2 healthy').wait_for()
+    dashboard.get_by_text('nothing needs attention').wait_for()
+    node_page.get_by_text('Status: Healthy').wait_for()
+    dashboard.wait_for_function(BELL_SHOWS, arg=unread + 2)
+    journey.shot(node_page, 'journey-3-05-node-recovered')
+    journey.wait_for_email(f'{name} is healthy again')
+
+    # Once: another cycle with the node still healthy tells nobody anything new.
+    journey.refresh_now(admin)
+    outbox = journey.wait_for_outbox_delivered()
+    assert outbox.get('failed', 0) == 0 and outbox.get('dead', 0) == 0, outbox
+    assert len(journey.emails(f'{name} is Jailed')) == 1
+    assert len(journey.emails(f'{name} is healthy again')) == 1
+    assert bell_count(dashboard) == unread + 2
+    assert dashboard.evaluate(NOT_RELOADED) and node_page.evaluate(NOT_RELOADED), 'a page was reloaded'
+
+    # The notification centre lists both, once each.
+    bell(dashboard).click()
+    dashboard.wait_for_url(f'{journey.url}/notifications')
+    dashboard.get_by_text(f'{name} is healthy again').wait_for()
+    assert dashboard.get_by_text(f'{name} is healthy again', exact=True).count() == 1
+    assert dashboard.get_by_text(f'{name} is Jailed', exact=True).count() == 1
+    journey.shot(dashboard, 'journey-3-06-notifications')
+    dashboard.context.close()
+    admin.context.close()
