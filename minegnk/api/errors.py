@@ -190,12 +190,15 @@ class ApiRoute(APIRoute):
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI documentation of the error responses a route can give (every route may also give 500)."""
-    text = {400: 'Bad request', 401: 'Missing, invalid, expired or revoked access token', 403: 'Not allowed',
+    """OpenAPI documentation of the error responses a route can give (every route may also give 400 and 413, from
+    the request guard, and 500)."""
+    text = {400: 'Malformed request: text that is not UTF-8 or holds a NUL character; `details` names where',
+            401: 'Missing, invalid, expired or revoked access token', 403: 'Not allowed',
             404: 'Not found (or not yours)', 409: 'Conflicts with the current state', 422: 'Invalid input; `details` names each field',
+            413: 'Body larger than 64 KB; refused before it is read',
             429: 'Rate limited; see the `Retry-After` header', 500: 'Unexpected server error (details are logged, never returned)'}
     result: dict[int | str, dict[str, Any]] = {}
-    for status in (*statuses, 500):
+    for status in sorted({*statuses, 400, 413, 500}):
         entry: dict[str, Any] = {'model': ErrorBody, 'description': text.get(status, 'Error')}
         if status == 429:
             entry['headers'] = {'Retry-After': {'schema': {'type': 'integer'}, 'description': 'Seconds to wait'}}
