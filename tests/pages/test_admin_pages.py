@@ -93,7 +93,7 @@ async def test_assign_one_node_with_validation_messages(user: User):
     await see(user, marker='assign-submit')
     user.find(marker='assign-address').type(address(1)[:-1])
     user.find(marker='assign-submit').click()
-    await see(user, 'A gonka address has 44 characters; this one has 43.')
+    await see(user, 'The address is too short: a gonka address has 44 characters, this one has 43.')
     assert open_owner(address(1)) is None
 
     user.find(marker='assign-address').clear().type(address(1))
