@@ -6,8 +6,8 @@ Seeds the database directly (what the refresh job would have written: status cac
 per refresh cycle for 90 days, one settled epoch per node per day, a network snapshot, exchange rates), starts the
 portal as ``python main.py`` (scheduler off), logs in with headless Chromium and loads ``/`` repeatedly. A load
 counts until the earnings chart is drawn (the plotly element has data and its SVG exists), measured in the browser
-from navigation start. The first load after start is reported on its own (it builds the activity feed's
-status-change index); the median and p95 are over the following ``--loads`` loads. Prints one JSON line.
+from navigation start. The first session after start (log in, first dashboard with its feed) is reported on its
+own as ``first_session_s``; the median and p95 are over the following ``--loads`` loads. Prints one JSON line.
 """
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ def measure(base: str, loads: int, chromium: str) -> dict:
         page.get_by_role('button', name='Log in').click()
         page.wait_for_url(f'{base}/')
         page.wait_for_function(CHART_DRAWN, timeout=60_000)
-        page.locator('.q-pagination').first.wait_for(timeout=60_000)  # the feed has loaded once (index built)
+        page.locator('.q-pagination').first.wait_for(timeout=60_000)  # the feed has loaded once
         times, feed_times, phases = [], [], []
         for _ in range(loads):
             page.goto(f'{base}/')
