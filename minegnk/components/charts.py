@@ -6,12 +6,16 @@ from __future__ import annotations
 import html
 from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
+from functools import lru_cache
 
+from babel.dates import get_day_names, get_month_names
 from nicegui import ui
+
+from minegnk import i18n
 
 from minegnk.components.amounts import gnk_text, percent_text
 from minegnk.components.freshness import date_text, datetime_text
-from minegnk.components.locale import _
+from minegnk.components.locale import _, current_language
 from minegnk.components.status_badge import status_label
 from minegnk.services.dashboard import EarningsSeries, StatusRun
 from minegnk.services.nodes import EpochEarningRow, StatusPoint
@@ -24,6 +28,28 @@ STATUS_HEX = {
 }
 NODE_PALETTE = ['#1f6feb', '#0f766e', '#7c3aed', '#b45309', '#be185d', '#4d7c0f', '#0369a1', '#a16207', '#6d28d9',
                 '#047857', '#c2410c', '#1d4ed8']
+
+
+def config() -> dict:
+    """Plotly's options, with its date texts (axis ticks, hovers) in the page's language."""
+    language = current_language()
+    if language == 'en':
+        return CONFIG
+    return {**CONFIG, 'locale': language, 'locales': {language: {'format': _plotly_dates(language)}}}
+
+
+@lru_cache(maxsize=8)
+def _plotly_dates(language: str) -> dict:
+    locale = i18n.babel_locale(language)
+    days = get_day_names('wide', 'format', locale=locale)  # babel: Monday = 0; plotly: Sunday first
+    short_days = get_day_names('abbreviated', 'format', locale=locale)
+    return {
+        'days': [days[(i + 6) % 7] for i in range(7)], 'shortDays': [short_days[(i + 6) % 7] for i in range(7)],
+        'months': [get_month_names('wide', 'stand-alone', locale=locale)[i] for i in range(1, 13)],
+        'shortMonths': [get_month_names('abbreviated', 'format', locale=locale)[i] for i in range(1, 13)],
+        'date': '%d.%m.%Y', 'dayMonth': '%-d %b', 'dayMonthYear': '%-d %b %Y', 'month': '%b %Y', 'year': '%Y',
+        'periods': ['', ''], 'time': '%H:%M:%S', 'dateTime': '%-d %b %Y, %H:%M:%S',
+    }
 
 
 def _gnk(ngonka: int) -> str:
@@ -86,7 +112,7 @@ def earnings_figure(series: EarningsSeries, *, mode: str, names: dict[int, str])
                      xaxis={'type': 'date', 'fixedrange': True, 'tickformat': '%d %b'})
     if len(groups) > 12:
         layout['showlegend'] = False
-    return {'data': data, 'layout': layout, 'config': CONFIG}
+    return {'data': data, 'layout': layout, 'config': config()}
 
 
 def epoch_earnings_figure(rows: list[EpochEarningRow]) -> dict:
@@ -116,7 +142,7 @@ def epoch_earnings_figure(rows: list[EpochEarningRow]) -> dict:
                      yaxis2={'type': 'linear', 'overlaying': 'y', 'side': 'right', 'rangemode': 'tozero',
                              'showgrid': False, 'fixedrange': True, 'title': {'text': _('Cumulative GNK')}})
     layout['margin']['r'] = 56
-    return {'data': data, 'layout': layout, 'config': CONFIG}
+    return {'data': data, 'layout': layout, 'config': config()}
 
 
 def timeline_figure(runs: list[StatusRun], *, start: datetime, end: datetime, tz: tzinfo) -> dict:
@@ -141,7 +167,7 @@ def timeline_figure(runs: list[StatusRun], *, start: datetime, end: datetime, tz
                      yaxis={'visible': False, 'fixedrange': True})
     layout['margin'] = {'l': 8, 'r': 8, 't': 8, 'b': 30}
     layout['legend'] = {'orientation': 'h', 'y': -0.45}
-    return {'data': data, 'layout': layout, 'config': CONFIG}
+    return {'data': data, 'layout': layout, 'config': config()}
 
 
 def uptime_figure(periods: list[tuple[datetime, Decimal | None]], *, tz: tzinfo, hourly: bool, start: datetime,
@@ -163,7 +189,7 @@ def uptime_figure(periods: list[tuple[datetime, Decimal | None]], *, tz: tzinfo,
                      xaxis={'type': 'date', 'fixedrange': True, 'range': [_local(start, tz), _local(end, tz)]},
                      showlegend=False)
     layout['margin'] = {'l': 48, 'r': 8, 't': 8, 'b': 30}
-    return {'data': data, 'layout': layout, 'config': CONFIG}
+    return {'data': data, 'layout': layout, 'config': config()}
 
 
 def epoch_counters_figure(points: list[StatusPoint], tz: tzinfo) -> dict:
@@ -178,7 +204,7 @@ def epoch_counters_figure(points: list[StatusPoint], tz: tzinfo) -> dict:
     ]
     layout = _layout(height=260, xaxis={'type': 'date', 'fixedrange': True},
                      yaxis={'type': 'linear', 'rangemode': 'tozero', 'fixedrange': True})
-    return {'data': data, 'layout': layout, 'config': CONFIG}
+    return {'data': data, 'layout': layout, 'config': config()}
 
 
 def plotly(figure: dict, *, marker: str, height: str = 'h-72') -> ui.plotly:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import copy
+
 from nicegui import app, context
 
 from minegnk import i18n
+
+QUASAR_LANGUAGES = {'en': 'en-US', 'ru': 'ru'}  # our language codes -> NiceGUI's (Quasar's) language names
 
 
 def current_language() -> str:
@@ -15,8 +19,13 @@ def current_language() -> str:
 
 
 def set_page_language(language: str) -> None:
-    app.storage.client['language'] = language if language in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE
-    context.client.language = app.storage.client['language']  # <html lang> and Quasar's own texts
+    language = language if language in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE
+    app.storage.client['language'] = language
+    # NiceGUI takes <html lang> and Quasar's own texts (table pagination, "No data") from the page object, which all
+    # visitors of a route share: this client gets its own copy in its language.
+    client = context.client
+    client.page = copy.copy(client.page)
+    client.page.language = QUASAR_LANGUAGES[language]
 
 
 def _(message: str, **params: object) -> str:

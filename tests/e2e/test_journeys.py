@@ -295,3 +295,98 @@ def test_journey_3_jail_and_recovery_on_the_pages_in_the_bell_and_by_email(journ
     journey.shot(dashboard, 'journey-3-06-notifications')
     dashboard.context.close()
     admin.context.close()
+
+
+# English words of the interface that must not be left on a Russian page (model names and addresses aside).
+ENGLISH_UI = re.compile(r'\b(Dashboard|Healthy|Status|Earnings|Request|Profile|Overview|History|Settled|Pending|'
+                        r'per day|Records per page|Rows per page|Loading|Nodes|nodes|Save|Total|Currency)\b')
+EUR_AMOUNT = re.compile(r'\d,\d\d\s€')  # 2 436,95 € in Russian
+
+
+def main_text(page) -> str:  # noqa: ANN001
+    """What the page shows (header, drawer and content), as the user reads it."""
+    return page.locator('body').inner_text()
+
+
+def assert_russian_in_eur(page, *expected: str) -> None:  # noqa: ANN001
+    for text in expected:
+        page.get_by_text(text).first.wait_for()
+    shown = main_text(page)
+    untranslated = ENGLISH_UI.findall(shown)
+    assert not untranslated, f'English left on {page.url}: {sorted(set(untranslated))}'
+    assert EUR_AMOUNT.search(shown), f'no euro amount on {page.url}'
+    assert '$' not in shown and 'USD' not in shown, f'dollars left on {page.url}'
+
+
+ENGLISH_MONTH = re.compile(r'\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b')
+RUSSIAN_MONTH = re.compile(r'(янв|февр|мар|апр|мая|июн|июл|авг|сент|окт|нояб|дек)')
+
+
+def assert_chart_dates_in_russian(page, selector: str) -> None:  # noqa: ANN001
+    ticks = ' '.join(page.locator(f'{selector} .xtick text').all_text_contents())
+    assert RUSSIAN_MONTH.search(ticks) and not ENGLISH_MONTH.search(ticks), ticks
+
+
+def test_journey_4_russian_and_euro_on_every_page(journey: Journey, customer: Customer, browser):
+    created = journey.api.post('/api/v1/support/requests', headers={**customer.headers, 'Idempotency-Key': 'journey-4-request-0001'},
+                               json={'gpu_type': 'H200', 'quantity': 4, 'comments': 'Для второй площадки'})
+    assert created.status_code in (200, 201), created.text
+    request_id = created.json()['id']
+    node = next(n for n in customer.nodes.values() if n['label'] == 'Frankfurt H100 #1')
+    page = journey.log_in(browser, customer.email)
+    page.get_by_text('2 of 2 healthy').wait_for()
+
+    # Language from the user menu (the page reloads in Russian), currency on the profile page.
+    page.locator('header .q-btn', has=page.locator('i', has_text='account_circle')).click()
+    page.get_by_text('Русский', exact=True).click()
+    page.get_by_text('2 из 2 исправны').wait_for()
+    assert page.evaluate('document.documentElement.lang') == 'ru'
+    page.get_by_role('link', name='Профиль').click()
+    page.wait_for_url(f'{journey.url}/profile')
+    page.get_by_label('Валюта').click()
+    page.get_by_role('option', name='EUR', exact=True).click()
+    page.get_by_role('button', name='Сохранить настройки', exact=True).click()
+    page.get_by_text('Настройки сохранены.').wait_for()
+    journey.shot(page, 'journey-4-01-profile')
+    page.reload()
+    page.get_by_text('Профиль').first.wait_for()
+    assert page.locator('.q-field', has_text='Валюта').inner_text().split() == ['Валюта', 'EUR', 'arrow_drop_down']
+    shown = main_text(page)
+    assert not ENGLISH_UI.findall(shown), sorted(set(ENGLISH_UI.findall(shown)))
+
+    # Every page the customer uses: Russian words, euro amounts, no English left over.
+    page.goto(f'{journey.url}/')
+    assert_russian_in_eur(page, '2 из 2 исправны', 'Доход за последние 30 дней', 'Последние события')
+    page.wait_for_function(CHART_DRAWN, arg='.minegnk-earnings-chart')
+    assert_chart_dates_in_russian(page, '.minegnk-earnings-chart')
+    journey.shot(page, 'journey-4-02-dashboard')
+
+    page.goto(f'{journey.url}/nodes')
+    assert_russian_in_eur(page, 'Мои ноды', 'Экспорт в CSV', node['label'])
+    journey.shot(page, 'journey-4-03-nodes')
+
+    page.goto(f'{journey.url}/nodes/{node["address"]}')
+    assert_russian_in_eur(page, 'Статус: Работает', 'Всё, что проверяет сеть, в порядке.')
+    journey.shot(page, 'journey-4-04-node-overview')
+    for tab, expected in (('Метрики', 'Инференсов в этой эпохе'), ('История', 'История состояния')):
+        page.get_by_role('tab', name=tab).click()
+        page.get_by_text(expected).first.wait_for()
+        journey.shot(page, f'journey-4-05-node-{tab}')
+    shown = main_text(page)
+    assert not ENGLISH_UI.findall(shown), sorted(set(ENGLISH_UI.findall(shown)))  # Quasar's own table texts too
+    page.wait_for_function(TIMELINE_DRAWN, arg='.minegnk-timeline-chart')
+    assert_chart_dates_in_russian(page, '.minegnk-timeline-chart')
+
+    page.goto(f'{journey.url}/requests')
+    page.get_by_text(f'Заявка №{request_id}').first.wait_for()
+    page.get_by_text('Ожидает').first.wait_for()
+    shown = main_text(page)
+    assert not ENGLISH_UI.findall(shown), sorted(set(ENGLISH_UI.findall(shown)))
+    journey.shot(page, 'journey-4-06-requests')
+
+    page.goto(f'{journey.url}/notifications')
+    page.get_by_text('Уведомления').first.wait_for()
+    shown = main_text(page)
+    assert not ENGLISH_UI.findall(shown), sorted(set(ENGLISH_UI.findall(shown)))
+    journey.shot(page, 'journey-4-07-notifications')
+    page.context.close()
