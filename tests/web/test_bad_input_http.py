@@ -116,7 +116,12 @@ def test_bad_page_urls_never_get_a_5xx_and_change_nothing(portal, browser, postg
     assert counts(postgres_url) == before
 
 
-def test_raw_bytes_outside_utf8_in_a_page_url_are_not_a_server_error(portal):
+def test_raw_bytes_in_urls_and_oversized_api_bodies_through_the_portal(portal):
+    """The portal's own process: raw non-UTF-8 bytes in page URLs are no server error, and the API it serves refuses
+    a 10 MB body with 413 like the standalone API does."""
+    response = httpx.post(f'{portal.url}/api/v1/auth/login', content=b'{"email": "' + b'x' * (10 * 1024 * 1024) + b'"}',
+                          headers={'Content-Type': 'application/json'}, timeout=30)
+    assert response.status_code == 413 and response.json()['error']['code'] == 'body_too_large'
     for target in (b'/nodes?q=\xff\xfe', b'/nodes/\xff', b'/login?next=\xc3\x28'):
         with socket.create_connection(('127.0.0.1', portal.port), timeout=15) as connection:
             connection.sendall(b'GET ' + target + b' HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
