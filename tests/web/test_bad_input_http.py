@@ -13,8 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.orm import Session
 
-from minegnk.db.models import Base
+from minegnk.db.models import Base, Node, NodeAssignment, utcnow
 from tests.e2e.conftest import PortalProcess, browser, chromium_path, screenshot  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser
@@ -23,6 +24,7 @@ PASSWORD = 'correct horse battery'
 HUGE = '9' * 30
 ADMIN_EMAIL = 'bad.input.admin@example.com'
 CUSTOMER_EMAIL = 'bad.input.customer@example.com'
+NODE_ADDRESS = 'gonka1qqqsyqcyq5rqwzqfpg9scrgwpugpzysnnrkykm'
 
 
 def counts(url: str) -> dict[str, int]:
@@ -78,6 +80,15 @@ ADMIN_URLS = [f'/admin/users/{HUGE}', '/admin/users/abc', '/admin/users/-1', '/a
 def test_bad_page_urls_never_get_a_5xx_and_change_nothing(portal, browser, postgres_url, screenshot):
     registered = httpx.post(f'{portal.url}/api/v1/auth/register', json={'email': CUSTOMER_EMAIL, 'password': PASSWORD})
     assert registered.status_code == 201, registered.text
+    customer_id = httpx.get(f'{portal.url}/api/v1/auth/me', headers={
+        'Authorization': f'Bearer {registered.json()["access_token"]}'}).json()['id']
+    engine = create_engine(postgres_url)
+    with Session(engine) as db, db.begin():
+        node = Node(address=NODE_ADDRESS, label='rig-bad-input')
+        db.add(node)
+        db.flush()
+        db.add(NodeAssignment(node_id=node.id, user_id=customer_id, assigned_at=utcnow()))
+    engine.dispose()
     before = counts(postgres_url)
 
     customer, page = logged_in(browser, portal, CUSTOMER_EMAIL)
@@ -85,10 +96,10 @@ def test_bad_page_urls_never_get_a_5xx_and_change_nothing(portal, browser, postg
         response = customer.request.get(portal.url + url)
         assert response.status < 500, (url, response.status)
         assert response.status == 200, (url, response.status, response.text()[:300])
-    # a list page with nonsense in its query still shows the list, from its defaults
+    # a list page with nonsense in its query still shows the list: defaults, and the page clamped to the last one
     page.goto(f'{portal.url}/nodes?page={HUGE}&per=-5&sort=%3Cscript%3E&status=%FF')
     page.get_by_text('My nodes').first.wait_for()
-    page.get_by_text('You have no nodes yet.').wait_for()
+    page.get_by_text('rig-bad-input').first.wait_for()
     page.goto(f'{portal.url}/requests?highlight={HUGE}')
     page.get_by_text('My requests').first.wait_for()
     for url in NOT_FOUND_URLS:
