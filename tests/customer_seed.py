@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from minegnk.db.engine import session_scope
-from minegnk.db.models import EarningsHistory, NetworkSnapshot, Node, NodeAssignment, NodeStatsCache, User, utcnow
+from minegnk.db.models import EarningsHistory, NetworkSnapshot, Node, NodeAssignment, NodeStatsCache, User
 from minegnk.services import accounts, status_history
 from minegnk.sim.bech32 import encode
 

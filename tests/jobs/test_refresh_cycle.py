@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 from sqlalchemy import func, select
 
 from minegnk.db.engine import session_scope
 from minegnk.db.models import (EarningsHistory, NetworkSnapshot, NodeStatsCache, NodeStatusChange, NodeStatusHistory,
                                UpstreamHealth, User, UserSession, utcnow)
-from minegnk.jobs.refresh import RefreshJob, Upstreams
+from minegnk.jobs.refresh import RefreshJob
 
 
 @pytest.fixture

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
-
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-import pytest
 from customer_seed import (PASSWORD, EPOCH, NodeSpec, earnings_rows, make_user, record_history, seed_network,
                            seed_nodes)
 from nicegui import ui
