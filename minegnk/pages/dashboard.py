@@ -4,10 +4,12 @@ feed and the network strip. Renders from our database only and refreshes in plac
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import tzinfo
 from typing import Any
 
 from nicegui import run, ui
+from sqlalchemy.exc import OperationalError
 
 from minegnk.components import charts
 from minegnk.components.amounts import amount, gnk_text
@@ -22,6 +24,7 @@ from minegnk.services import dashboard as dash
 from minegnk.services.sessions import SessionUser
 from minegnk.web import auth
 
+log = logging.getLogger(__name__)
 OVERVIEW_ROWS = 10
 FEED_PER_PAGE = 10
 CONNECT_TIMEOUT_S = 30
@@ -55,6 +58,7 @@ class DashboardPage:
         self.mode = 'total'
         self.feed_page = 1
         self.feed_data: dash.ActivityPage | None = None
+        self.unavailable = False  # the database failed while the shell was already shown
 
     async def reload(self) -> None:
         self.data = await run.io_bound(load, self.user.user_id, self.tz)
@@ -71,6 +75,11 @@ class DashboardPage:
 
     @ui.refreshable_method
     def body(self) -> None:
+        if self.unavailable:
+            with ui.row().classes('w-full items-center gap-2 text-amber-700').mark('dashboard-unavailable'):
+                ui.icon('cloud_off')
+                ui.label(_('The portal cannot reach its database right now. Please try again in a minute.'))
+            return
         if self.data is None:
             loading_shell()
         else:
@@ -248,7 +257,13 @@ def register() -> None:
         except (TimeoutError, asyncio.TimeoutError):
             return  # the browser never connected: nobody to show the data to
         if view.data is None:
-            view.data = await loading
+            try:
+                view.data = await loading
+            except OperationalError:  # the page is already out: say so in place of the placeholders
+                log.warning('dashboard data failed to load: database unreachable')
+                view.unavailable = True
+                view.body.refresh()
+                return
             view.body.refresh()
         await view.refresh_feed()  # the feed after the rest, so the cards and chart are not held up
 

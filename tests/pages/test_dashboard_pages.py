@@ -319,3 +319,24 @@ async def test_the_shell_is_sent_first_and_the_data_follows_after_connecting(use
     assert texts(user, 'card-nodes-value') == ['1 of 3 healthy']
     await user.should_not_see(marker='dashboard-loading')
     await see(user, marker='feed-item')
+
+
+async def test_a_database_failure_after_the_shell_is_said_in_place(user: User, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from minegnk.pages import dashboard as page
+
+    seed_standard()
+    release = threading.Event()
+
+    def failing_load(user_id, tz):
+        assert release.wait(30), 'the test never released the load'
+        raise OperationalError('SELECT 1', {}, Exception('connection refused'))
+
+    monkeypatch.setattr(page, 'load', failing_load)
+    await log_in(user, 'alice@example.com')
+    await see(user, marker='dashboard-loading')
+    release.set()
+    await see(user, marker='dashboard-unavailable')
+    await see(user, 'The portal cannot reach its database right now. Please try again in a minute.')
+    await user.should_not_see(marker='dashboard-loading')
