@@ -136,7 +136,8 @@ def _nul_fields_of(body: bytes) -> list[str]:
 
 
 async def _read_at_most(receive: Receive, limit: int) -> tuple[bytes, bool]:
-    """The whole body if it has at most ``limit`` bytes (True), else what was read when the limit was passed."""
+    """``(body, True)`` when the whole body has at most ``limit`` bytes; ``(b'', False)`` as soon as it passes it
+    (the rest is never read)."""
     chunks: list[bytes] = []
     size = 0
     while True:
