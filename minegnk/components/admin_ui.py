@@ -103,7 +103,15 @@ class ServerTable:
         self.table._props['no-data-label'] = empty or _('Nothing to show.')  # noqa: SLF001 - plain text prop
         self.table._props['loading-label'] = _('Loading…')  # noqa: SLF001
         self.table._props['rows-per-page-label'] = _('Rows per page:')  # noqa: SLF001
+        self.total = 0
         self.table.on('request', self._on_request)
+        self.table.on_pagination_change(self._keep_total)
+
+    def _keep_total(self, event: Any) -> None:
+        # Quasar reports its own pagination back once mounted, with the rowsNumber it was first drawn with (0):
+        # the row count is the server's ("1-0 of 0" under two rows otherwise).
+        if (event.value or {}).get('rowsNumber') != self.total:
+            self.table.pagination = {**(event.value or {}), 'rowsNumber': self.total}
 
     async def _on_request(self, event: Any) -> None:
         await self.reload(dict(event.args.get('pagination') or {}))
@@ -124,6 +132,7 @@ class ServerTable:
             rows, total = await self.load(page, per_page, sort_by, descending)
         finally:
             self.table.props(remove='loading')
+        self.total = total
         self.table.rows = rows
         self.table.pagination = {'page': page, 'rowsPerPage': per_page, 'sortBy': sort_by,
                                  'descending': descending, 'rowsNumber': total}

@@ -109,7 +109,7 @@ def earnings_figure(series: EarningsSeries, *, mode: str, names: dict[int, str])
         })
     layout = _layout(barmode='group' if mode == 'group' else 'stack',
                      yaxis={'type': 'linear', 'title': {'text': 'GNK'}, 'rangemode': 'tozero', 'fixedrange': True},
-                     xaxis={'type': 'date', 'fixedrange': True, 'tickformat': '%d %b'})
+                     xaxis={'type': 'date', 'fixedrange': True, 'tickformat': '%d %b', 'automargin': True})
     if len(groups) > 12:
         layout['showlegend'] = False
     return {'data': data, 'layout': layout, 'config': config()}
@@ -141,7 +141,8 @@ def epoch_earnings_figure(rows: list[EpochEarningRow]) -> dict:
                             'fixedrange': True},
                      yaxis2={'type': 'linear', 'overlaying': 'y', 'side': 'right', 'rangemode': 'tozero',
                              'showgrid': False, 'fixedrange': True, 'title': {'text': _('Cumulative GNK')}})
-    layout['margin']['r'] = 56
+    layout['margin'] = {'l': 48, 'r': 56, 't': 32, 'b': 40}
+    layout['legend'] = {'orientation': 'h', 'x': 0, 'y': 1.02, 'yanchor': 'bottom'}  # below, it hits the axis title
     return {'data': data, 'layout': layout, 'config': config()}
 
 
@@ -163,7 +164,8 @@ def timeline_figure(runs: list[StatusRun], *, start: datetime, end: datetime, tz
             'hovertemplate': '%{customdata}<extra></extra>',
         })
     layout = _layout(barmode='overlay', height=150, bargap=0.1,
-                     xaxis={'type': 'date', 'range': [_local(start, tz), _local(end, tz)], 'fixedrange': True},
+                     xaxis={'type': 'date', 'range': [_local(start, tz), _local(end, tz)], 'fixedrange': True,
+                            'automargin': True},
                      yaxis={'visible': False, 'fixedrange': True})
     layout['margin'] = {'l': 8, 'r': 8, 't': 8, 'b': 30}
     layout['legend'] = {'orientation': 'h', 'y': -0.45}
@@ -186,7 +188,8 @@ def uptime_figure(periods: list[tuple[datetime, Decimal | None]], *, tz: tzinfo,
              'customdata': [percent_text(share) for _p, share in periods],
              'hovertemplate': '%{x|' + fmt + '}: %{customdata}<extra></extra>'}]
     layout = _layout(height=160, yaxis={'type': 'linear', 'range': [0, 100], 'ticksuffix': ' %', 'fixedrange': True},
-                     xaxis={'type': 'date', 'fixedrange': True, 'range': [_local(start, tz), _local(end, tz)]},
+                     xaxis={'type': 'date', 'fixedrange': True, 'range': [_local(start, tz), _local(end, tz)],
+                            'automargin': True},
                      showlegend=False)
     layout['margin'] = {'l': 48, 'r': 8, 't': 8, 'b': 30}
     return {'data': data, 'layout': layout, 'config': config()}
@@ -202,7 +205,7 @@ def epoch_counters_figure(points: list[StatusPoint], tz: tzinfo) -> dict:
         {'type': 'scatter', 'mode': 'lines+markers', 'name': _('Missed requests'), 'x': x,
          'y': [p.missed_requests or 0 for p in usable], 'line': {'color': '#b91c1c'}},
     ]
-    layout = _layout(height=260, xaxis={'type': 'date', 'fixedrange': True},
+    layout = _layout(height=260, xaxis={'type': 'date', 'fixedrange': True, 'automargin': True},
                      yaxis={'type': 'linear', 'rangemode': 'tozero', 'fixedrange': True})
     return {'data': data, 'layout': layout, 'config': config()}
 

@@ -70,9 +70,9 @@ def register() -> None:
                                 empty=_('No nodes match these filters.'))
             table.table.mark('nodes-table')
             table.table.add_slot('body-cell-address', '''
-                <q-td :props="props"><span class="font-mono text-xs break-all">{{ props.value }}</span></q-td>''')
+                <q-td :props="props" style="min-width: 11rem"><span class="font-mono text-xs break-all">{{ props.value }}</span></q-td>''')
             table.table.add_slot('body-cell-owner', '''
-                <q-td :props="props"><a v-if="props.row.owner_id" class="text-primary break-all"
+                <q-td :props="props" style="min-width: 10rem"><a v-if="props.row.owner_id" class="text-primary break-all"
                    :href="'/admin/users/' + props.row.owner_id">{{ props.value }}</a><span v-else>—</span></q-td>''')
             table.table.add_slot('body-cell-status', '''
                 <q-td :props="props"><q-badge :color="props.row.color">{{ props.value }}</q-badge></q-td>''')

@@ -58,7 +58,7 @@ def register() -> None:
                                 empty=_('No users match these filters.'))
             table.table.mark('users-table')
             table.table.add_slot('body-cell-email', '''
-                <q-td :props="props"><a class="text-primary break-all" :href="'/admin/users/' + props.row.id">{{ props.value }}</a></q-td>''')
+                <q-td :props="props" style="min-width: 12rem"><a class="text-primary break-all" :href="'/admin/users/' + props.row.id">{{ props.value }}</a></q-td>''')
             zone_note(zone_name)
             for element in (search, role, active):
                 element.on_value_change(lambda: table.reload(first_page=True))

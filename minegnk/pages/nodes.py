@@ -339,7 +339,7 @@ class NodeDetailPage:
         ui.link(_('← My nodes'), '/nodes').classes('text-sm')
         self.header()
         with ui.tabs(value=self.tab, on_change=lambda e: self.on_tab(e.value)).classes('w-full') \
-                .props('align=left outside-arrows mobile-arrows dense').mark('node-tabs') as tabs:
+                .props('align=left outside-arrows mobile-arrows dense no-caps').mark('node-tabs') as tabs:
             for key, label in (('overview', _('Overview')), ('metrics', _('Metrics')), ('history', _('History')),
                                ('jobs', _('Jobs'))):
                 ui.tab(key, label).mark(f'tab-{key}')

@@ -14,12 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.journey_setup import (ADMIN_EMAIL, CYCLE_DEADLINE, GNK_USD, HISTORY_EPOCHS, PASSWORD, PUBLIC_URL,
-                                     Customer, Journey, customer, journey)  # noqa: F401 - fixtures
+from tests.e2e.journey_setup import (ADMIN_EMAIL, CYCLE_DEADLINE, GNK_USD, HISTORY_EPOCHS, PASSWORD, PHONE,
+                                     PUBLIC_URL, Customer, Journey, customer, journey,  # noqa: F401 - fixtures
+                                     no_horizontal_scroll)
 
 pytestmark = pytest.mark.browser
 
 CYCLE_MS = CYCLE_DEADLINE * 1000
+PHONE_WIDTH = PHONE['width']
 NOT_RELOADED = 'window.__journeyMark === 1'  # set once on an open page; a reload or navigation would clear it
 CHART_DRAWN = '''(selector) => {
   const el = document.querySelector(selector);
@@ -390,3 +392,86 @@ def test_journey_4_russian_and_euro_on_every_page(journey: Journey, customer: Cu
     assert not ENGLISH_UI.findall(shown), sorted(set(ENGLISH_UI.findall(shown)))
     journey.shot(page, 'journey-4-07-notifications')
     page.context.close()
+
+
+def phone_check(journey: Journey, page, path: str, ready: str, action, name: str, *, drawer: bool = False) -> None:  # noqa: ANN001
+    """Open ``path`` at phone width: its content loads, its main action is on screen (scrolled to), the page does
+    not scroll sideways, and (``drawer``) the navigation drawer opens from the header and closes again."""
+    page.goto(f'{journey.url}{path}')
+    page.get_by_text(ready).first.wait_for()
+    target = action(page)
+    target.scroll_into_view_if_needed()
+    target.wait_for()
+    box = target.bounding_box()
+    assert box and box['x'] >= 0 and box['x'] + box['width'] <= PHONE_WIDTH + 0.5, f'{path}: main action off screen'
+    assert target.is_enabled(), f'{path}: main action disabled'
+    assert no_horizontal_scroll(page), f'{path} scrolls sideways: {page.evaluate("document.documentElement.scrollWidth")}'
+    journey.shot(page, f'journey-5-{name}')
+    if drawer:
+        page.locator('header .q-btn', has=page.locator('i', has_text='menu')).click()
+        link = page.locator('.q-drawer').get_by_role('link', name='My requests')
+        link.wait_for()
+        box = link.bounding_box()
+        assert box and box['x'] + box['width'] <= PHONE_WIDTH, f'{path}: drawer wider than the phone'
+        journey.shot(page, f'journey-5-{name}-drawer')
+        page.locator('.q-drawer__backdrop').click(position={'x': PHONE_WIDTH - 20, 'y': 400})
+        link.wait_for(state='hidden')
+        assert no_horizontal_scroll(page)
+
+
+def test_journey_5_every_page_usable_at_phone_width(journey: Journey, customer: Customer, browser):
+    created = journey.api.post('/api/v1/support/requests', headers={**customer.headers, 'Idempotency-Key': 'journey-5-request-0001'},
+                               json={'gpu_type': 'B200', 'quantity': 8, 'comments': 'A rack of eight, please.'})
+    assert created.status_code in (200, 201), created.text
+    node = next(n for n in customer.nodes.values() if n['label'] == 'Frankfurt H100 #1')
+    phone = {'viewport': PHONE, 'is_mobile': True, 'has_touch': True}
+
+    # Public pages first.
+    context = browser.new_context(**phone)
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    phone_check(journey, page, '/login', 'Log in to MineGNK', lambda p: p.get_by_role('button', name='Log in'), '01-login')
+    phone_check(journey, page, '/register', 'Create your MineGNK account',
+                lambda p: p.get_by_role('button', name='Create account'), '02-register')
+    context.close()
+
+    page = journey.log_in(browser, customer.email, **phone)
+    button = lambda name: lambda p: p.get_by_role('button', name=name, exact=True).first  # noqa: E731
+    customer_pages = [
+        ('/', '2 of 2 healthy', lambda p: p.get_by_role('link', name=node['label']).first, '10-dashboard'),
+        ('/nodes', '2 of 2 nodes', button('Export CSV'), '11-nodes'),
+        (f'/nodes/{node["address"]}', 'Status: Healthy', lambda p: p.get_by_role('tab', name='Jobs'), '12-node'),
+        ('/requests', 'A rack of eight, please.', button('Request a node'), '13-requests'),
+        ('/requests/new', 'Monthly budget', button('Submit request'), '14-request-form'),
+        ('/profile', 'Contacts and preferences', button('Save preferences'), '15-profile'),
+        ('/notifications', 'Support assigned', button('Mark all read'), '16-notifications'),
+        ('/notifications/settings', 'Quiet hours', button('Save'), '17-notification-settings'),
+    ]
+    for i, (path, ready, action, name) in enumerate(customer_pages):
+        phone_check(journey, page, path, ready, action, name, drawer=i == 0)
+    page.goto(f'{journey.url}/nodes/{node["address"]}?tab=history')  # the widest content: charts and a table
+    page.wait_for_function(TIMELINE_DRAWN, arg='.minegnk-timeline-chart')
+    page.get_by_text('Reward coins (GNK)').wait_for()
+    assert no_horizontal_scroll(page)
+    journey.shot(page, 'journey-5-12-node-history')
+    page.context.close()
+
+    admin = journey.log_in(browser, ADMIN_EMAIL, **phone)
+    admin_pages = [
+        ('/admin', 'Administration', lambda p: p.locator('main, .q-page, .nicegui-content').get_by_role(
+            'link', name='Requests').first, '20-admin'),
+        ('/admin/users', customer.email, lambda p: p.get_by_label('Search by email'), '21-users'),
+        (f'/admin/users/{customer.user_id}', 'Frankfurt H100 #2', button('Assign nodes'), '22-user'),
+        ('/admin/nodes', 'Frankfurt H100 #2', button('Assign nodes'), '23-nodes'),
+        ('/admin/nodes/assign', 'Many nodes', button('Assign'), '24-assign'),
+        ('/admin/requests', 'A rack of eight, please.', button('Start work'), '25-requests'),
+        ('/admin/catalog', 'NVIDIA B300', lambda p: p.get_by_text('Add a GPU type'), '26-catalog'),
+        ('/admin/rates', '0.85', button('Save rate'), '27-rates'),
+        ('/admin/system', 'Upstream health', button('Refresh data now'), '28-system'),
+        ('/admin/audit', 'node.assign', lambda p: p.get_by_label('Actor email'), '29-audit'),
+    ]
+    for i, (path, ready, action, name) in enumerate(admin_pages):
+        phone_check(journey, admin, path, ready, action, name, drawer=i == 0)
+        if path in ('/admin/users', '/admin/nodes'):  # two rows each, paged on the server
+            admin.locator('.q-table__bottom', has_text='1-2 of 2').wait_for()
+    admin.context.close()
