@@ -9,6 +9,7 @@ from minegnk.components.admin_ui import (STATUS_COLORS, fmt_age, fmt_time, in_db
 from minegnk.components.delivery_admin import delivery_section
 from minegnk.components.frame import frame
 from minegnk.components.locale import _
+from minegnk.components.request_ui import STATUS_LABELS as REQUEST_STATUS_LABELS
 from minegnk.services import system
 from minegnk.services.sessions import SessionUser
 from minegnk.web import auth
@@ -86,7 +87,7 @@ def register() -> None:
                                 ui.label(_('No requests yet.')).classes('text-gray-500 text-sm')
                             for status, count in sorted(stats.requests_by_status.items()):
                                 with ui.row().classes('w-full justify-between'):
-                                    ui.label(status)
+                                    ui.label(_(REQUEST_STATUS_LABELS.get(status, status)))
                                     ui.label(str(count))
                     with ui.card().classes('w-full gap-1').mark('data-age'):
                         ui.label(_('Data and scheduler')).classes('font-semibold')
