@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import platform
 import re
@@ -175,7 +176,11 @@ class Tab:
     got_update: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def open(self) -> None:
-        response = await self.browser.http.get(self.path)
+        for _ in range(3):  # a 500 when the page is not built within NiceGUI's response timeout: reload, as people do
+            response = await self.browser.http.get(self.path)
+            if response.status_code < 500:
+                break
+            self.browser.server_errors += 1
         response.raise_for_status()
         html = response.text
         raw = re.search(r'parseElements\(String\.raw`(.*?)`\)', html, re.S).group(1)
@@ -186,9 +191,10 @@ class Tab:
         self.next_message_id = int(re.search(r"['\"]next_message_id['\"]: ?(\d+)", html).group(1))
         query = {'client_id': self.client_id, 'next_message_id': self.next_message_id, 'implicit_handshake': 'true',
                  'document_id': str(uuid.uuid4()), 'tab_id': str(uuid.uuid4()), 'old_tab_id': ''}
-        self.sio = socketio.AsyncClient(reconnection=False, http_session=self.browser.aiohttp)
+        self.sio = socketio.AsyncClient(reconnection=False, http_session=self.browser.aiohttp, request_timeout=120)
         self.sio.on('update', self._on_update)
         self.sio.on('open', self._on_open)
+        self.sio.on('run_javascript', self._on_run_javascript)
         cookie = '; '.join(f'{c.name}={c.value}' for c in self.browser.http.cookies.jar)
         base = str(self.browser.http.base_url).rstrip('/')
         await self.sio.connect(f'{base}/?{"&".join(f"{k}={v}" for k, v in query.items())}',
@@ -217,6 +223,16 @@ class Tab:
     async def _on_open(self, message: dict[str, Any]) -> None:
         if self._seen(message):
             self.opened.append(message['path'])
+
+    async def _on_run_javascript(self, message: dict[str, Any]) -> None:
+        """No JavaScript engine here: answer the two questions the portal's pages ask like a desktop browser in UTC
+        (is the drawer open, which time zone), anything else with null, so no server-side wait times out."""
+        if not self._seen(message) or message.get('request_id') is None:
+            return
+        code = message.get('code', '')
+        result = True if '__IS_DRAWER_OPEN__' in code else 'UTC' if 'timeZone' in code else None
+        await self.sio.emit('javascript_response', {'request_id': message['request_id'], 'client_id': self.client_id,
+                                                    'result': result})
 
     async def ack(self) -> None:
         """What nicegui.js does every 3 s: lets the server drop its resend history."""
@@ -253,6 +269,7 @@ class Browser:
         self.http = httpx.AsyncClient(base_url=base, timeout=120, follow_redirects=True)
         self.aiohttp = aiohttp_session
         self.tabs: list[Tab] = []
+        self.server_errors = 0  # page loads answered with a 5xx (then retried)
 
     async def tab(self, path: str) -> Tab:
         tab = Tab(self, path)
@@ -290,6 +307,14 @@ async def gather_limited(limit: int, coroutines: list) -> list:
     return await asyncio.gather(*(run(c) for c in coroutines))
 
 
+async def settle(tabs: list[Tab], timeout: float) -> int:
+    """Wait until every tab has had its first update (or ``timeout``); returns how many had none."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not all(t.got_update.is_set() for t in tabs):
+        await asyncio.sleep(0.1)
+    return sum(not t.got_update.is_set() for t in tabs)
+
+
 async def ack_loop(tabs: list[Tab], stop_event: asyncio.Event) -> None:
     while not stop_event.is_set():
         await asyncio.gather(*(t.ack() for t in tabs), return_exceptions=True)
@@ -323,7 +348,7 @@ async def run_bench(args: argparse.Namespace, base: str, portal: subprocess.Pope
             tabs.append(system_tab)
             # One dashboard per user first: warms the per-process caches, so the measured RSS delta is per tab.
             warm = await gather_limited(4, [b.tab('/') for b in browsers])
-            await asyncio.gather(*(t.got_update.wait() for t in warm))
+            await settle(warm, 120)
             tabs.extend(warm)
             await asyncio.sleep(3)
             rss_before = rss_mb(portal.pid)
@@ -332,7 +357,7 @@ async def run_bench(args: argparse.Namespace, base: str, portal: subprocess.Pope
             opened = await gather_limited(args.open_concurrency, [browsers[i % len(browsers)].tab('/')
                                                                   for i in range(extra)])
             tabs.extend(opened)
-            await asyncio.wait_for(asyncio.gather(*(t.got_update.wait() for t in opened)), 120)  # feed loaded
+            result['tabs_without_first_update'] = await settle(opened, 300)  # the feed loaded after the first paint
             result['open_s'] = round(time.perf_counter() - started, 1)
             await asyncio.sleep(5)  # timers done, acks sent, nothing in flight
             rss_after = rss_mb(portal.pid)
@@ -345,22 +370,24 @@ async def run_bench(args: argparse.Namespace, base: str, portal: subprocess.Pope
             cycles_before = len(log_times(log_path, 'refresh cycle:'))
             clicked = time.time()
             await system_tab.trigger(system_tab.find(label='Refresh data now'), 'click')
-            deadline = time.monotonic() + 120
+            deadline = time.monotonic() + 600
             while len(log_times(log_path, 'refresh cycle:')) <= cycles_before:
                 if time.monotonic() > deadline:
                     raise RuntimeError('no refresh cycle after "Refresh data now": ' + log_path.read_text()[-1500:])
                 await asyncio.sleep(0.05)
             emitted = log_times(log_path, 'refresh cycle:')[-1]
             late: list[Tab] = []
+            deadline = time.monotonic() + args.update_deadline
             while time.monotonic() < deadline:
                 late = [t for t in dashboards if not any(u >= emitted for u in t.updates)]
                 if not late:
                     break
                 await asyncio.sleep(0.05)
-            if late:
-                raise RuntimeError(f'{len(late)} of {len(dashboards)} dashboards got no update within 120 s')
-            latencies = [min(u for u in t.updates if u >= emitted) - emitted for t in dashboards]
+            result['not_updated'] = len(late)
+            result['not_updated_disconnected'] = sum(not t.sio.connected for t in late)
+            latencies = [min(u for u in t.updates if u >= emitted) - emitted for t in dashboards if t not in late]
             await asyncio.sleep(3)
+            result['page_loads_retried_after_5xx'] = sum(b.server_errors for b in [admin, *browsers])
             result.update(click_to_event_s=round(emitted - clicked, 2),
                           latency_p50_s=round(pct(latencies, 0.50), 2), latency_p95_s=round(pct(latencies, 0.95), 2),
                           latency_max_s=round(max(latencies), 2), latency_min_s=round(min(latencies), 2),
@@ -379,7 +406,11 @@ def main() -> None:
     parser.add_argument('--nodes-per-user', type=int, default=5)
     parser.add_argument('--participants', type=int, default=1000, help='network participants in the simulator')
     parser.add_argument('--open-concurrency', type=int, default=8, help='tabs being opened at the same time')
+    parser.add_argument('--update-deadline', type=float, default=240,
+                        help='seconds after the refresh event by which every tab should have its update')
     args = parser.parse_args()
+    for name in ('engineio.client', 'socketio.client'):  # a closing socket's "packet queue is empty" is no news
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     sim_process, sim = start_sim(args.participants)
     try:
         with tempfile.TemporaryDirectory(prefix='minegnk-bench-') as tmp:
@@ -395,9 +426,18 @@ def main() -> None:
                     if time.monotonic() > deadline or portal.poll() is not None:
                         raise RuntimeError('no first refresh cycle: ' + log_path.read_text()[-1500:])
                     time.sleep(0.2)
-                result = asyncio.run(run_bench(args, base, portal, log_path, emails))
-                cycle = re.findall(r'refresh cycle: .* in ([\d.]+) s', log_path.read_text())
+                try:
+                    result = asyncio.run(run_bench(args, base, portal, log_path, emails))
+                except Exception:
+                    kept = Path(tempfile.gettempdir()) / 'open_dashboards_portal.log'
+                    kept.write_text(log_path.read_text(errors='replace'))
+                    print(f'portal log kept in {kept}; its tail:\n{kept.read_text()[-3000:]}', file=sys.stderr)
+                    raise
+                text = log_path.read_text(errors='replace')
+                cycle = re.findall(r'refresh cycle: .* in ([\d.]+) s', text)
                 result['measured_cycle_s'] = float(cycle[-1]) if cycle else None
+                result['pages_not_ready_in_time'] = text.count('not ready after')
+                result['javascript_timeouts'] = text.count('JavaScript did not respond')
             finally:
                 stop(portal)
     finally:
@@ -416,8 +456,12 @@ def main() -> None:
             ('refresh cycle (click → event), s', f'{r["measured_cycle_s"]} ({r["click_to_event_s"]})'),
             ('event → first update per client: min / p50 / p95, s',
              f'{r["latency_min_s"]} / {r["latency_p50_s"]} / {r["latency_p95_s"]}'),
-            ('**event → all clients updated**, s', f'**{r["latency_max_s"]}**'),
-            ('portal RSS after the refresh, MB', r['rss_after_refresh_mb'])):
+            ('**event → all clients updated**, s', f'**{r["latency_max_s"]}**' + (
+                f' (without {r["not_updated"]} tabs that got no update within {args.update_deadline:g} s, '
+                f'{r["not_updated_disconnected"]} of them disconnected)' if r['not_updated'] else '')),
+            ('tabs that never got their first update after opening', r['tabs_without_first_update']),
+            ('portal RSS after the refresh, MB', r['rss_after_refresh_mb']),
+            ('page loads answered 5xx (page not built within 3 s) and retried', r['page_loads_retried_after_5xx'])):
         print(f'| {label} | {value} |')
     print(json.dumps(result))
 

@@ -144,12 +144,18 @@ async def run(args: argparse.Namespace) -> None:
             share_out(node_ids, user_ids[:1])
             started = time.perf_counter()
             totals: list[int] = []
-            # Settled epochs, hardware and recent jobs arrive within per-cycle budgets: catch up until two cycles
-            # in a row make the same number of requests.
-            while len(totals) < 2 or totals[-1] != totals[-2]:
+            previous: Counter[str] = Counter()
+            # Settled epochs, hardware and recent jobs arrive within per-cycle budgets: catch up until a cycle stores
+            # no new epoch, asks for no recent jobs and makes the same requests as the one before.
+            while True:
                 if len(totals) >= 40:
                     raise RuntimeError(f'requests per cycle did not settle in 40 cycles: {totals}')
-                totals.append(sum((await cycle(job, sim, None, []))[0].values()))
+                counted, _, _ = await cycle(job, sim, None, [])
+                totals.append(sum(counted.values()))
+                if counted == previous and not job.last_report.new_epochs_stored and \
+                        not any('inferences' in template for template in counted):
+                    break
+                previous = counted
             print(f'catch-up: {len(totals)} cycles in {time.perf_counter() - started:.0f} s, requests {totals}',
                   flush=True)
             results = {}
