@@ -122,6 +122,9 @@ def session_user() -> SessionUser:
 
 
 ID_MAX = 2**31 - 1  # the database's integer ids
+# NiceGUI answers a page that is not built within its response_timeout (3 s by default) with a 500 error page. A
+# busy machine can take that long; pages load their data after connecting, so a longer wait costs nothing else.
+PAGE_RESPONSE_TIMEOUT = 20.0
 _INT_ANNOTATIONS = (int, int | None, 'int', 'int | None', 'Optional[int]')
 
 
@@ -192,5 +195,6 @@ def protected_page(path: str, *, admin: bool = False, public: bool = False, **pa
             return await result if inspect.isawaitable(result) else result
 
         guarded.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+        page_kwargs.setdefault('response_timeout', PAGE_RESPONSE_TIMEOUT)
         return ui.page(path, **page_kwargs)(guarded)
     return decorator

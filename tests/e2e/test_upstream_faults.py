@@ -227,7 +227,8 @@ def test_pages_and_api_ride_out_upstream_faults(postgres_url, start_portal, brow
         assert watch.calls > 0
         assert not watch.failures, watch.failures
         assert not server_errors, server_errors
-        assert watch.slowest < 10, f'a page or API call took {watch.slowest:.1f} s during the faults'
+        # Nothing waits for an upstream: a page or API call that did would take at least its 15 s read timeout.
+        assert watch.slowest < 14, f'a page or API call took {watch.slowest:.1f} s during the faults'
         customer.close()
 
 
