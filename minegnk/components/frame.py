@@ -74,7 +74,10 @@ def frame(title: str, user: SessionUser | None) -> Iterator[ui.column]:
                 user_menu(user)
     drawer = None
     if user is not None:
-        with ui.left_drawer(value=None).classes('bg-gray-50 dark:bg-gray-900').props('width=230 breakpoint=800') as drawer:
+        # Open above the breakpoint, closed below, decided by Quasar in the browser. (value=None would do the same but
+        # also ask the browser for the state after connecting, logging an ERROR whenever that takes over a second.)
+        with ui.left_drawer(value=False).classes('bg-gray-50 dark:bg-gray-900') \
+                .props('width=230 breakpoint=800 show-if-above') as drawer:
             for item in NAV_ITEMS:
                 nav_link(item)
             if user.is_admin:

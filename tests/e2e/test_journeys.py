@@ -124,8 +124,13 @@ def test_journey_2_node_tabs_chart_period_and_csv_export(journey: Journey, custo
     page.get_by_text('2 of 2 healthy').wait_for()
     journey.shot(page, 'journey-2-01-dashboard')
 
-    # My nodes, from the navigation drawer.
-    page.get_by_role('link', name='My nodes').click()
+    # My nodes, from the navigation drawer (open on a wide screen; the menu button closes and opens it).
+    menu = page.locator('header .q-btn', has=page.locator('i', has_text='menu'))
+    nav = page.locator('.q-drawer').get_by_role('link', name='My nodes')
+    menu.click()
+    nav.wait_for(state='hidden')
+    menu.click()
+    nav.click()
     page.wait_for_url(f'{journey.url}/nodes')
     page.get_by_text('2 of 2 nodes').wait_for()
     journey.shot(page, 'journey-2-02-my-nodes')
