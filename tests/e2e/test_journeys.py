@@ -338,7 +338,8 @@ def assert_chart_dates_in_russian(page, selector: str) -> None:  # noqa: ANN001
 
 
 def test_journey_4_russian_and_euro_on_every_page(journey: Journey, customer: Customer, browser):
-    created = journey.api.post('/api/v1/support/requests', headers={**customer.headers, 'Idempotency-Key': 'journey-4-request-0001'},
+    created = journey.api.post('/api/v1/support/requests',
+                               headers={**customer.headers, 'Idempotency-Key': 'journey-4-request-0001'},
                                json={'gpu_type': 'H200', 'quantity': 4, 'comments': 'Для второй площадки'})
     assert created.status_code in (200, 201), created.text
     request_id = created.json()['id']
@@ -402,7 +403,8 @@ def test_journey_4_russian_and_euro_on_every_page(journey: Journey, customer: Cu
     page.context.close()
 
 
-def phone_check(journey: Journey, page, path: str, ready: str, action, name: str, *, drawer: bool = False) -> None:  # noqa: ANN001
+def phone_check(journey: Journey, page, path: str, ready: str, action, name: str, *,  # noqa: ANN001
+                drawer: bool = False) -> None:
     """Open ``path`` at phone width: its content loads, its main action is on screen (scrolled to), the page does
     not scroll sideways, and (``drawer``) the navigation drawer opens from the header and closes again."""
     page.goto(f'{journey.url}{path}')
@@ -413,7 +415,8 @@ def phone_check(journey: Journey, page, path: str, ready: str, action, name: str
     box = target.bounding_box()
     assert box and box['x'] >= 0 and box['x'] + box['width'] <= PHONE_WIDTH + 0.5, f'{path}: main action off screen'
     assert target.is_enabled(), f'{path}: main action disabled'
-    assert no_horizontal_scroll(page), f'{path} scrolls sideways: {page.evaluate("document.documentElement.scrollWidth")}'
+    width = page.evaluate('document.documentElement.scrollWidth')
+    assert no_horizontal_scroll(page), f'{path} scrolls sideways: {width} px'
     journey.shot(page, f'journey-5-{name}')
     if drawer:
         page.locator('header .q-btn', has=page.locator('i', has_text='menu')).click()
@@ -428,7 +431,8 @@ def phone_check(journey: Journey, page, path: str, ready: str, action, name: str
 
 
 def test_journey_5_every_page_usable_at_phone_width(journey: Journey, customer: Customer, browser):
-    created = journey.api.post('/api/v1/support/requests', headers={**customer.headers, 'Idempotency-Key': 'journey-5-request-0001'},
+    created = journey.api.post('/api/v1/support/requests',
+                               headers={**customer.headers, 'Idempotency-Key': 'journey-5-request-0001'},
                                json={'gpu_type': 'B200', 'quantity': 8, 'comments': 'A rack of eight, please.'})
     assert created.status_code in (200, 201), created.text
     node = next(n for n in customer.nodes.values() if n['label'] == 'Frankfurt H100 #1')
@@ -438,7 +442,8 @@ def test_journey_5_every_page_usable_at_phone_width(journey: Journey, customer: 
     context = browser.new_context(**phone)
     context.set_default_timeout(30_000)
     page = context.new_page()
-    phone_check(journey, page, '/login', 'Log in to MineGNK', lambda p: p.get_by_role('button', name='Log in'), '01-login')
+    phone_check(journey, page, '/login', 'Log in to MineGNK', lambda p: p.get_by_role('button', name='Log in'),
+                '01-login')
     phone_check(journey, page, '/register', 'Create your MineGNK account',
                 lambda p: p.get_by_role('button', name='Create account'), '02-register')
     context.close()
