@@ -256,16 +256,16 @@ def register() -> None:
             await ui.context.client.connected(timeout=CONNECT_TIMEOUT_S)
         except (TimeoutError, asyncio.TimeoutError):
             return  # the browser never connected: nobody to show the data to
-        if view.data is None:
-            try:
+        try:
+            if view.data is None:
                 view.data = await loading
-            except OperationalError:  # the page is already out: say so in place of the placeholders
-                log.warning('dashboard data failed to load: database unreachable')
-                view.unavailable = True
                 view.body.refresh()
-                return
+            await view.refresh_feed()  # the feed after the rest, so the cards and chart are not held up
+        except OperationalError:
+            # The page is already out, so the error page can't replace it: say so in place of the placeholders.
+            log.warning('dashboard data failed to load: database unreachable')
+            view.unavailable = True
             view.body.refresh()
-        await view.refresh_feed()  # the feed after the rest, so the cards and chart are not held up
 
 
 def loading_shell() -> None:
