@@ -116,6 +116,7 @@ class CycleReport:
     errors: dict[str, str] = field(default_factory=dict)
     new_epochs_stored: int = 0
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase: network, nodes, write
+    settlement: SettlementClock | None = None  # this cycle's block clock, reused by the backfill that follows
 
     @property
     def duration_s(self) -> float | None:
@@ -303,7 +304,7 @@ class RefreshJob:
             nodes = [n for n in await asyncio.to_thread(load_assigned_nodes) if n.earnings_scanned_from is None]
             chosen = nodes[:max(1, budget // self.backfill_epochs)]
             results = await asyncio.gather(*(self._backfill_node(node, current) for node in chosen))
-            stored = await asyncio.to_thread(write_backfill, list(results), current) if results else 0
+            stored = await asyncio.to_thread(write_backfill, list(results), self.last_report.settlement) if results else 0
             if stored:
                 log.info('backfilled %d settled epochs for %d nodes', stored, len(results))
             return stored
@@ -422,9 +423,7 @@ def write_cycle(report: CycleReport, results: list[NodeResult], epoch_info: Epoc
     now = report.finished_at or utcnow()
     with session_scope() as db:
         snapshot = _write_network_snapshot(db, report, epoch_info, tracker, participants, block_seconds, now)
-        epoch_seconds = None
-        if snapshot.epoch_length and snapshot.avg_block_seconds:
-            epoch_seconds = float(snapshot.epoch_length * Decimal(snapshot.avg_block_seconds))
+        clock = report.settlement = settlement_clock(snapshot, epoch_info)
         node_ids = [r.node.node_id for r in results]
         caches = {c.node_id: c for c in db.scalars(select(NodeStatsCache).where(NodeStatsCache.node_id.in_(node_ids)))} \
             if node_ids else {}
@@ -432,7 +431,7 @@ def write_cycle(report: CycleReport, results: list[NodeResult], epoch_info: Epoc
         history: list[dict[str, Any]] = []
         for result in results:
             history.append(_write_node(db, report, result, now, caches.get(result.node.node_id)))
-            new_epochs += _write_earnings(db, result, report.epoch_id, epoch_seconds, now)
+            new_epochs += _write_earnings(db, result, clock, now)
         # One multi-row INSERT instead of a thousand ORM objects, plus the status changes it makes (for the feed).
         status_history.append(db, history)
         for row in health_rows:
@@ -441,16 +440,12 @@ def write_cycle(report: CycleReport, results: list[NodeResult], epoch_info: Epoc
     return new_epochs
 
 
-def write_backfill(results: list[NodeResult], current_epoch: int) -> int:
+def write_backfill(results: list[NodeResult], clock: SettlementClock | None) -> int:
     now = utcnow()
     with session_scope() as db:
-        snapshot = db.scalar(select(NetworkSnapshot).where(NetworkSnapshot.epoch_length.is_not(None))
-                             .order_by(NetworkSnapshot.id.desc()).limit(1))
-        epoch_seconds = float(snapshot.epoch_length * Decimal(snapshot.avg_block_seconds)) \
-            if snapshot is not None and snapshot.avg_block_seconds else None
         stored = 0
         for result in results:
-            stored += _write_earnings(db, result, current_epoch, epoch_seconds, now)
+            stored += _write_earnings(db, result, clock, now)
             if result.scanned_from is not None:
                 cache = db.get(NodeStatsCache, result.node.node_id)
                 if cache is None:
@@ -461,6 +456,46 @@ def write_backfill(results: list[NodeResult], current_epoch: int) -> int:
                 view['_refresh'] = {**view.get('_refresh', {}), 'earnings_scanned_from': result.scanned_from}
                 cache.view = view
         return stored
+
+
+@dataclass(frozen=True)
+class SettlementClock:
+    """Wall time of an epoch's settlement from block heights: epoch N settles at the end of PoC validation in
+    epoch N+1 (upstream-apis.md §1.4.5), counted back from a block whose time we know."""
+
+    current_epoch: int
+    current_poc_start: int
+    validation_blocks: int  # poc_start -> poc_validation_end; 0 when unknown (then up to ~20 min early)
+    epoch_length: int
+    height: int
+    at: datetime  # when `height` was read
+    block_seconds: Decimal
+
+    def settlement_block(self, epoch: int) -> int:
+        return self.current_poc_start + (epoch + 1 - self.current_epoch) * self.epoch_length + self.validation_blocks
+
+    def settled_at(self, epoch: int) -> datetime:
+        blocks_ago = self.height - self.settlement_block(epoch)
+        return self.at - timedelta(seconds=float(max(0, blocks_ago) * self.block_seconds))
+
+
+def settlement_clock(snapshot: NetworkSnapshot, epoch_info: EpochsLatest | None) -> SettlementClock | None:
+    """From this cycle's snapshot and, when the node API answered, the exact stage heights of the current epoch."""
+    if not (snapshot.epoch_id and snapshot.block_height and snapshot.epoch_length and snapshot.avg_block_seconds):
+        return None
+    validation_blocks = 0
+    if epoch_info is not None and epoch_info.epoch_index == snapshot.epoch_id:
+        poc_start = epoch_info.latest_epoch.poc_start_block_height
+        stages = epoch_info.epoch_stages
+        if stages is not None and stages.poc_start == poc_start:
+            validation_blocks = stages.poc_validation_end - stages.poc_start
+    elif snapshot.next_poc_start_block:
+        poc_start = snapshot.next_poc_start_block - snapshot.epoch_length
+    else:
+        return None
+    return SettlementClock(snapshot.epoch_id, poc_start, validation_blocks, snapshot.epoch_length,
+                           snapshot.block_height, snapshot.taken_at,
+                           Decimal(snapshot.avg_block_seconds))
 
 
 def _write_network_snapshot(db: Session, report: CycleReport, epoch_info: EpochsLatest | None,
@@ -543,8 +578,7 @@ def _write_node(db: Session, report: CycleReport, result: NodeResult, now: datet
             'missed_requests': view.counters.missed_requests, 'source': view.source}
 
 
-def _write_earnings(db: Session, result: NodeResult, current_epoch: int | None, epoch_seconds: float | None,
-                    now: datetime) -> int:
+def _write_earnings(db: Session, result: NodeResult, clock: SettlementClock | None, now: datetime) -> int:
     """Idempotent upsert: a settled epoch is written once; afterwards only its claimed flag may change."""
     new = 0
     for summary in result.summaries:
@@ -556,10 +590,8 @@ def _write_earnings(db: Session, result: NodeResult, current_epoch: int | None, 
             if summary.claimed and not row.claimed:
                 row.claimed = True
             continue
-        settled_at = now
-        if current_epoch is not None and epoch_seconds:
-            # Epoch N settles early in epoch N+1; older epochs are placed back by whole epochs (an estimate).
-            settled_at = now - timedelta(seconds=epoch_seconds * max(0, current_epoch - 1 - summary.epoch_index))
+        # Without block heights the first-seen time is all we know (only before the first usable snapshot).
+        settled_at = clock.settled_at(summary.epoch_index) if clock is not None else now
         db.add(EarningsHistory(node_id=result.node.node_id, epoch_id=summary.epoch_index,
                                reward_ngonka=summary.rewarded_coins, work_ngonka=summary.earned_coins,
                                claimed=summary.claimed, inference_count=summary.inference_count,

@@ -306,3 +306,26 @@ async def test_status_changes_are_written_with_the_history_they_come_from(job, a
     await job.run_cycle()
     assert [c[1:3] for c in changes(node)[2:]] == [('healthy', 'unknown'), ('unknown', 'healthy')]
     assert [c[1:3] for c in changes(steady)] == [('jailed', 'unknown'), ('unknown', 'jailed')]
+
+
+async def test_settled_at_is_when_the_epoch_settled_on_chain_not_when_we_first_saw_it(job, assign, scenarios, sim,
+                                                                                      control):
+    ids = assign([scenarios['healthy']])
+    await job.run_cycle()
+    await job.backfill_pending()
+    state = control('state')
+    geometry, epoch = sim.sim.geometry, state['epoch']
+    # The simulator's block times shift when it jumps ahead, so the backfilled epoch's time is read before that.
+    older = epoch - 5
+    older_time = sim.sim.block_time(geometry.stage(older + 1, 'poc_validation_end'))
+    # Into the next epoch, 90 blocks (9 minutes of chain time) after epoch `epoch` settled.
+    settled_block = geometry.stage(epoch + 1, 'poc_validation_end')
+    control('advance', {'blocks': settled_block + 90 - state['height']})
+    await job.run_cycle()
+    with session_scope() as db:
+        rows = {r.epoch_id: r.settled_at for r in db.scalars(
+            select(EarningsHistory).where(EarningsHistory.node_id == ids[scenarios['healthy']]))}
+    true_time = sim.sim.block_time(settled_block)
+    assert abs((rows[epoch] - true_time).total_seconds()) < 30, (rows[epoch], true_time)
+    # Backfilled older epochs were placed on their own settlement blocks too (seen from the earlier cycle).
+    assert abs((rows[older] - older_time).total_seconds()) < 30, (rows[older], older_time)
