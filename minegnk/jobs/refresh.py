@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import httpx
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from minegnk.config import Settings
 from minegnk.db.engine import session_scope
@@ -425,8 +425,13 @@ def write_cycle(report: CycleReport, results: list[NodeResult], epoch_info: Epoc
         snapshot = _write_network_snapshot(db, report, epoch_info, tracker, participants, block_seconds, now)
         clock = report.settlement = settlement_clock(snapshot, epoch_info)
         node_ids = [r.node.node_id for r in results]
-        caches = {c.node_id: c for c in db.scalars(select(NodeStatsCache).where(NodeStatsCache.node_id.in_(node_ids)))} \
-            if node_ids else {}
+        # The stored views were decoded once already by load_assigned_nodes; only a node without fresh data
+        # reads its old view here, so the JSON columns are loaded only in a cycle that has such nodes.
+        keep_old_view = any(r.view is None for r in results)
+        query = select(NodeStatsCache).where(NodeStatsCache.node_id.in_(node_ids))
+        if not keep_old_view:
+            query = query.options(defer(NodeStatsCache.view), defer(NodeStatsCache.reasons))
+        caches = {c.node_id: c for c in db.scalars(query)} if node_ids else {}
         new_epochs = 0
         history: list[dict[str, Any]] = []
         for result in results:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
-from minegnk.db.engine import session_scope
+from minegnk.db.engine import get_engine, session_scope
 from minegnk.db.models import (EarningsHistory, NetworkSnapshot, NodeStatsCache, NodeStatusChange, NodeStatusHistory,
                                UpstreamHealth, User, UserSession, utcnow)
 from minegnk.jobs.refresh import RefreshJob
@@ -329,3 +329,25 @@ async def test_settled_at_is_when_the_epoch_settled_on_chain_not_when_we_first_s
     assert abs((rows[epoch] - true_time).total_seconds()) < 30, (rows[epoch], true_time)
     # Backfilled older epochs were placed on their own settlement blocks too (seen from the earlier cycle).
     assert abs((rows[older] - older_time).total_seconds()) < 30, (rows[older], older_time)
+
+
+async def test_a_fresh_cycle_does_not_read_the_stored_views_back_when_writing(job, assign, scenarios):
+    """load_assigned_nodes decodes every stored view once per cycle; writing must not decode them a second time."""
+    assign(list(scenarios.values()))
+    await job.run_cycle()
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement.replace('"', ''))  # SQLite quotes the column named view
+    engine = get_engine()
+    event.listen(engine, 'before_cursor_execute', record)
+    try:
+        report = await job.run_cycle()
+    finally:
+        event.remove(engine, 'before_cursor_execute', record)
+    assert not report.stale
+    selects = [s for s in statements if s.lstrip().upper().startswith('SELECT')]
+    view_reads = [s for s in selects if 'node_stats_cache.view' in s]
+    assert len(view_reads) == 1 and 'JOIN node_stats_cache' in view_reads[0]  # load_assigned_nodes only
+    cache_select = [s for s in selects if 'FROM node_stats_cache' in s]
+    assert len(cache_select) == 1 and 'node_stats_cache.reasons' not in cache_select[0]  # write_cycle's select
