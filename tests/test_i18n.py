@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from babel.messages.pofile import read_po
 
 from minegnk import i18n
 from minegnk.i18n.extract import extract, missing
+from minegnk.i18n.merge import merge
 
 PLACEHOLDER = re.compile(r'\{(\w+)\}')
 
@@ -48,3 +50,15 @@ def test_translate_and_fallback():
 ])
 def test_accept_language_negotiation(header, expected):
     assert i18n.negotiate(header) == expected
+
+
+def test_merge_adds_new_translations_and_replaces_changed_ones(tmp_path, monkeypatch):
+    monkeypatch.setattr(i18n, 'LOCALE_DIR', tmp_path)
+    merge('ru', {'Log in': 'Вход', ('{n} node', '{n} nodes'): ('{n} узел', '{n} узла', '{n} узлов')})
+    merge('ru', {'Log in': 'Войти', 'Log out': 'Выйти',
+                 ('{n} node', '{n} nodes'): ('{n} нода', '{n} ноды', '{n} нод')})
+    with (tmp_path / 'ru' / 'LC_MESSAGES' / 'messages.po').open('rb') as f:
+        catalog = read_po(f, locale='ru')
+    assert catalog.get('Log in').string == 'Войти'  # changed text written, not the first one kept
+    assert catalog.get('Log out').string == 'Выйти'
+    assert catalog.get(('{n} node', '{n} nodes')).string == ('{n} нода', '{n} ноды', '{n} нод')

@@ -23,7 +23,12 @@ def merge(language: str, translations: dict) -> int:
     else:
         catalog = Catalog(locale=language, project='MineGNK', charset='utf-8')
     for msgid, string in translations.items():
-        catalog.add(msgid, string)
+        existing = catalog.get(msgid)
+        if existing is None:
+            catalog.add(msgid, string)
+        else:  # Catalog.add would keep the old text of a message it already has
+            existing.string = string
+            existing.flags.discard('fuzzy')
     with path.open('wb') as f:
         write_po(f, catalog, width=0, sort_output=True)
     return len(translations)
