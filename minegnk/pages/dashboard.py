@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import tzinfo
+import time
+from datetime import datetime, tzinfo
 from typing import Any
 
 from nicegui import run, ui
@@ -15,7 +16,7 @@ from minegnk.components import charts
 from minegnk.components.amounts import amount, gnk_text
 from minegnk.components.frame import frame
 from minegnk.components.freshness import ago_text, datetime_text, learn_browser_timezone, page_timezone
-from minegnk.components.live_updates import on_data_changed
+from minegnk.components.live_updates import on_data_changed, shared_load
 from minegnk.components.locale import N_, _, _n
 from minegnk.components.network_strip import network_strip
 from minegnk.components.status_badge import node_name, reason_text, reasons_text, status_badge, status_label
@@ -29,6 +30,7 @@ OVERVIEW_ROWS = 10
 FEED_PER_PAGE = 10
 CONNECT_TIMEOUT_S = 30
 FIRST_BYTE_BUDGET_S = 0.25
+REDRAW_S = 300  # unchanged parts showing ages ("5 min ago") are still redrawn this often, so the ages stay true
 REQUEST_STATUS_LABELS = {
     'pending': N_('pending'), 'in_progress': N_('in progress'), 'completed': N_('completed'),
     'rejected': N_('rejected'), 'cancelled': N_('cancelled'),
@@ -59,19 +61,56 @@ class DashboardPage:
         self.feed_page = 1
         self.feed_data: dash.ActivityPage | None = None
         self.unavailable = False  # the database failed while the shell was already shown
+        self.feed_drawn_at = 0.0
+        self.drawn_at = time.monotonic()  # of the cards and the overview
 
-    async def reload(self) -> None:
-        self.data = await run.io_bound(load, self.user.user_id, self.tz)
-        self.body.refresh()
-        await self.refresh_feed()
+    async def reload(self, version: datetime | None = None) -> None:
+        """New data after a refresh cycle (``version``: its finish time, shared with the user's other open tabs) or a
+        change of nodes or requests. Only the parts whose content changed are rebuilt: with hundreds of open pages
+        a refresh must not recreate every element of every page."""
+        user_id, tz = self.user.user_id, self.tz
+        try:
+            new = await shared_load(('dashboard', user_id, str(tz)), version, lambda: load(user_id, tz))
+        except OperationalError:
+            log.warning('dashboard reload failed: database unreachable')
+            return  # keep showing what we have; the next refresh tries again
+        old, self.data = self.data, new
+        if old is None or self.unavailable or bool(old.summaries) != bool(new.summaries):
+            self.unavailable = False
+            self.body.refresh()
+        elif new.summaries:
+            # ages ("rate as of 2 h ago") are redrawn every few minutes even when nothing else changed
+            redraw = time.monotonic() - self.drawn_at > REDRAW_S
+            if new.network != old.network:
+                self.strip.refresh()
+            if redraw or (new.cards, rates_inputs(new)) != (old.cards, rates_inputs(old)):
+                self.cards.refresh()
+            if chart_inputs(new) != chart_inputs(old):
+                self.chart.refresh()
+            if redraw or (overview_inputs(new), rates_inputs(new)) != (overview_inputs(old), rates_inputs(old)):
+                self.overview.refresh()
+            if redraw:
+                self.drawn_at = time.monotonic()
+        else:
+            self.strip.refresh()
+        await self.refresh_feed(version)
 
-    async def refresh_feed(self) -> None:
-        self.feed_data = await run.io_bound(load_feed, self.user.user_id, self.feed_page, self.data.network.epoch_id)
-        self.feed.refresh()
+    async def refresh_feed(self, version: datetime | None = None) -> None:
+        user_id, page, epoch = self.user.user_id, self.feed_page, self.data.network.epoch_id
+        data = await shared_load(('feed', user_id, page, epoch), version, lambda: load_feed(user_id, page, epoch))
+        stale_times = time.monotonic() - self.feed_drawn_at > REDRAW_S  # "5 min ago" must not freeze
+        if data != self.feed_data or stale_times:
+            self.feed_data = data
+            self.feed.refresh()
+            self.feed_drawn_at = time.monotonic()
 
     def timezone_changed(self, tz: tzinfo) -> None:
         self.tz = tz
-        ui.timer(0, self.reload, once=True)
+
+        async def redraw() -> None:
+            self.data = None  # days, months and times all move: draw everything anew
+            await self.reload()
+        ui.timer(0, redraw, once=True)
 
     @ui.refreshable_method
     def body(self) -> None:
@@ -83,7 +122,7 @@ class DashboardPage:
         if self.data is None:
             loading_shell()
         else:
-            network_strip(self.data.network, self.tz)
+            self.strip()
             if not self.data.summaries:
                 empty_state()
             else:
@@ -94,6 +133,11 @@ class DashboardPage:
             ui.label(_('Recent activity')).classes('text-lg font-semibold')
             self.feed()
 
+    @ui.refreshable_method
+    def strip(self) -> None:
+        network_strip(self.data.network, self.tz)
+
+    @ui.refreshable_method
     def cards(self) -> None:
         c = self.data.cards
         currency = self.user.currency
@@ -168,6 +212,7 @@ class DashboardPage:
                     ui.tooltip(_('An estimate from this epoch\'s weights and the fixed epoch reward, plus work coins '
                                  'earned so far. The settled amount replaces it when the epoch ends.'))
 
+    @ui.refreshable_method
     def overview(self) -> None:
         summaries = self.data.summaries
         currency = self.user.currency
@@ -250,7 +295,7 @@ def register() -> None:
         with frame(_('Dashboard'), user):
             ui.label(_('Dashboard')).classes('text-2xl font-semibold').mark('page-title')
             view.body()
-        on_data_changed(user.user_id, view.reload)
+        on_data_changed(user.user_id, view.reload, with_version=True)
         ui.timer(0.1, lambda: learn_browser_timezone(user, view.tz, view.timezone_changed), once=True)
         try:
             await ui.context.client.connected(timeout=CONNECT_TIMEOUT_S)
@@ -266,6 +311,22 @@ def register() -> None:
             log.warning('dashboard data failed to load: database unreachable')
             view.unavailable = True
             view.body.refresh()
+
+
+def chart_inputs(data: dash.LoadedDashboard) -> tuple:
+    return (data.earning_rows, dash.current_estimates(data.summaries),
+            [(s.node_id, s.label, s.address) for s in data.summaries])
+
+
+def rates_inputs(data: dash.LoadedDashboard) -> tuple:
+    """The rates as shown in amounts, without their age (which moves on every load)."""
+    return tuple((r.rate, r.source, r.as_of) if r else None for r in (data.rates.gnk_usd, data.rates.usd_eur))
+
+
+def overview_inputs(data: dash.LoadedDashboard) -> list[tuple]:
+    """What the node overview shows (not the per-cycle fetch times, which would rebuild it every refresh)."""
+    return [(s.node_id, s.label, s.address, s.status, s.reasons, s.stale, s.stale_reason, s.per_day_ngonka)
+            for s in data.summaries[:OVERVIEW_ROWS]] + [len(data.summaries)]
 
 
 def loading_shell() -> None:

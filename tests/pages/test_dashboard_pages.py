@@ -8,6 +8,7 @@ import threading
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
+from babel.dates import format_datetime
 from customer_seed import (PASSWORD, EPOCH, NodeSpec, earnings_rows, make_user, record_history, seed_network,
                            seed_nodes)
 from nicegui import ui
@@ -230,7 +231,11 @@ async def test_stale_network_data_is_marked_with_the_reason(user: User):
         seed_nodes(db, user_id, [NodeSpec('n1')], now)
     await log_in(user, 'bob@example.com')
     await see(user, marker='freshness-stale')
-    assert 'stale: tracker: timeout; node_api: HTTP 503' in all_text(user, 'network-strip')
+    strip = all_text(user, 'network-strip')
+    # Plain words for customers; the technical text stays for the admin system page and the logs.
+    assert ("The network's data services are not answering (tracker: timed out; network nodes: answering with errors)."
+            f' Showing data from {format_datetime(now - timedelta(minutes=2), "short", locale="en")}.') in strip
+    assert 'node_api' not in strip and 'HTTP 503' not in strip
     await user.should_not_see(marker='network-incident')
 
 
@@ -255,6 +260,53 @@ async def test_live_update_after_a_refresh_event_changes_the_page(user: User):
     data_refreshed.emit(CycleReport(started_at=utcnow(), finished_at=utcnow(), source='tracker', epoch_id=EPOCH))
     await see(user, '3 of 3 healthy')
     await user.should_not_see(marker='card-attention')
+
+
+async def test_a_refresh_rebuilds_only_what_changed_and_tabs_share_one_load(user: User, monkeypatch):
+    from minegnk.pages import dashboard as dashboard_page
+    seeded = seed_standard()
+    loads: list[int] = []
+    real_load = dashboard_page.load
+    monkeypatch.setattr(dashboard_page, 'load', lambda user_id, tz: loads.append(user_id) or real_load(user_id, tz))
+    await log_in(user, 'alice@example.com')
+    await see(user, marker='card-nodes')
+    await see(user, marker='feed-item')
+    chart, card, row = (user.find(marker=m).elements.pop().id for m in ('earnings-chart', 'card-nodes-value', 'overview-row'))
+    await asyncio.sleep(0.3)
+    loads.clear()
+
+    # a cycle that changed nothing the cards, chart or overview show: none of them is rebuilt
+    data_refreshed.emit(CycleReport(started_at=utcnow(), finished_at=utcnow(), source='tracker', epoch_id=EPOCH))
+    await eventually(lambda: len(loads) == 1)
+    await asyncio.sleep(0.3)
+    assert [user.find(marker=m).elements.pop().id for m in ('earnings-chart', 'card-nodes-value')] == [chart, card]
+    assert row in {e.id for e in user.find(marker='overview-row').elements}
+
+    # a new reason on a node rebuilds the overview only
+    with session_scope() as db:
+        cache = db.get(NodeStatsCache, list(seeded['ids'].values())[2])  # charlie, the unhealthy one
+        cache.reasons = [{'code': 'missed_test_failed', 'params': {'missed': 17, 'total': 40, 'critical': 9}}]
+    finished = utcnow()
+    data_refreshed.emit(CycleReport(started_at=finished, finished_at=finished, source='tracker', epoch_id=EPOCH))
+    await eventually(lambda: row not in {e.id for e in user.find(marker='overview-row').elements})
+    assert any('17' in t for t in (getattr(e, 'text', '') for e in user.client.layout.descendants()))
+    assert [user.find(marker=m).elements.pop().id for m in ('earnings-chart', 'card-nodes-value')] == [chart, card]
+    assert len(loads) == 2
+
+    # a status change rebuilds the cards too
+    with session_scope() as db:
+        for node_id in seeded['ids'].values():
+            cache = db.get(NodeStatsCache, node_id)
+            cache.status, cache.reasons = 'healthy', []
+    finished = utcnow()
+    data_refreshed.emit(CycleReport(started_at=finished, finished_at=finished, source='tracker', epoch_id=EPOCH))
+    await see(user, '3 of 3 healthy')
+
+    # a second tab of the same user reuses the load of the same refresh cycle
+    version = utcnow()
+    results = await asyncio.gather(*(dashboard_page.shared_load(('dashboard', 1, 'UTC'), version, lambda: loads.append(0) or 7)
+                                     for _ in range(5)))
+    assert results == [7] * 5 and loads.count(0) == 1
 
 
 async def test_gnk_only_without_a_rate_and_a_hint(user: User):
