@@ -16,6 +16,8 @@ from minegnk.services.requests import RequestError, RequestView
 
 router = APIRouter(prefix='/support/requests', tags=['support'], route_class=ApiRoute)
 RequestId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+IDEMPOTENCY_KEY_RULES = ('the header must be 16 to 64 characters of A-Z, a-z, 0-9, _ and -; sending the same key '
+                         'again returns the request it first created, or leave the header out')
 
 
 def request_out(view: RequestView) -> RequestOut:
@@ -38,7 +40,9 @@ def raise_request_error(e: RequestError) -> None:
     if e.code == 'forbidden':
         raise ApiError(403, 'forbidden') from None
     if e.code == 'idempotency_key_invalid':
-        raise invalid({'Idempotency-Key': e.code}) from None
+        # The pages' text for this code speaks of an expired form; an API client needs the header's rules.
+        raise ApiError(422, 'validation_error', f'Idempotency-Key: {IDEMPOTENCY_KEY_RULES}', details=[
+            {'field': 'Idempotency-Key', 'code': e.code, 'message': IDEMPOTENCY_KEY_RULES}]) from None
     raise invalid(e.errors or {e.field or 'body': e.code}) from None
 
 

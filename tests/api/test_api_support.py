@@ -54,8 +54,13 @@ async def test_create_validation_errors_name_every_field(client, alice, fields, 
 
 
 async def test_bad_idempotency_key_and_a_key_of_another_user(client, alice, bob):
-    response = await create(client, alice, 'short')
-    assert response.status_code == 422 and response.json()['error']['details'][0]['field'] == 'Idempotency-Key'
+    for bad in ('short', 'sixteen chars ok', 'slashes/are/not/allowed'):
+        response = await create(client, alice, bad)
+        error = response.json()['error']
+        assert response.status_code == 422 and error['details'][0]['field'] == 'Idempotency-Key', (bad, error)
+        # The API's own words naming the header and its rules, not the web form's "This form has expired".
+        assert error['message'].startswith('Idempotency-Key: the header must be 16 to 64 characters'), error
+        assert 'form' not in error['message'] and 'form' not in error['details'][0]['message']
     assert (await create(client, alice, 'x' * 16)).status_code == 201
     conflict = await create(client, bob, 'x' * 16)
     assert conflict.status_code == 409 and conflict.json()['error']['code'] == 'idempotency_conflict'
