@@ -14,7 +14,9 @@ from nicegui import app, ui
 from minegnk import i18n
 from minegnk.components.locale import N_, _, current_language
 from minegnk.db.models import utcnow
+from minegnk.i18n.reasons import describe_stale
 from minegnk.services.sessions import SessionUser
+from minegnk.services.staleness import stale_causes
 
 log = logging.getLogger(__name__)
 
@@ -100,9 +102,16 @@ def source_label(source: str | None) -> str:
     return _(SOURCE_LABELS.get(source or '', UNKNOWN_SOURCE))
 
 
+def stale_text(reason: str | None, shown_from: datetime | None = None, tz: tzinfo | None = None) -> str:
+    """A stored stale reason (technical, for admins and logs) in plain words for customers."""
+    return describe_stale(stale_causes(reason), _, datetime_text(shown_from, tz, 'short') if shown_from else None)
+
+
 def freshness_stamp(taken_at: datetime | None, source: str | None, *, stale: bool, reason: str | None,
-                    tz: tzinfo | None = None, now: datetime | None = None) -> ui.row:
-    """"updated 40 s ago from tracker"; stale data in amber with the reason."""
+                    tz: tzinfo | None = None, now: datetime | None = None,
+                    shown_from: datetime | None = None) -> ui.row:
+    """"updated 40 s ago from tracker"; stale data in amber with the reason in plain words and the time of the data
+    shown (``shown_from``, else ``taken_at``)."""
     with ui.row().classes('items-center gap-1 no-wrap text-sm').mark('freshness') as row:
         if taken_at is None:
             ui.icon('hourglass_empty', size='xs').classes('text-amber-700')
@@ -114,7 +123,7 @@ def freshness_stamp(taken_at: datetime | None, source: str | None, *, stale: boo
             ui.icon('warning', size='xs')
             ui.label(text)
             ui.label('·')
-            ui.label(_('stale: {reason}', reason=reason or _('no fresh data'))).classes('break-all')
+            ui.label(stale_text(reason, shown_from or taken_at, tz)).classes('break-words').mark('freshness-reason')
         else:
             ui.icon('sync', size='xs').classes('text-gray-500')
             ui.label(text).classes('text-gray-600 dark:text-gray-400')

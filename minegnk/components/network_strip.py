@@ -3,7 +3,7 @@ network fails at once (so a customer knows it is not only their node)."""
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from datetime import timedelta, tzinfo
 from decimal import Decimal
 
 from nicegui import ui
@@ -53,8 +53,9 @@ def network_strip(network: NetworkStatus, tz: tzinfo | None = None) -> None:
                                  block=network.block_height or '—', poc=network.next_poc_start_block or '—',
                                  time=datetime_text(network.next_poc_eta, tz)))
             ui.space()
+            shown_from = now - timedelta(seconds=network.data_age_s) if network.data_age_s is not None else None
             freshness_stamp(network.taken_at, network.source, stale=network.stale, reason=network.stale_reason, tz=tz,
-                            now=now)
+                            now=now, shown_from=shown_from)
     if network.failing_share is not None and network.failing_share >= NETWORK_INCIDENT_SHARE:
         with ui.card().classes('w-full p-3 bg-amber-100 dark:bg-amber-900 text-amber-900 dark:text-amber-100') \
                 .props('flat bordered').mark('network-incident'):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from minegnk.services.staleness import StaleCause
+
 
 def describe_reason(reason: dict[str, Any], _: Callable[..., str], number: Callable[[Any], str],
                     when: Callable[[str | None], str]) -> str:
@@ -73,3 +75,41 @@ def describe_reason(reason: dict[str, Any], _: Callable[..., str], number: Calla
         return _('too few requests this epoch to judge ({total}; at least {minimum} needed)',
                  total=number(p.get('total')), minimum=number(p.get('minimum')))
     return _('other reason: {code}', code=str(code))
+
+
+def describe_stale(causes: list[StaleCause], _: Callable[..., str], shown_from: str | None = None) -> str:
+    """Why data is stale (services.staleness causes) in plain words for customers, with the time of the data shown
+    (already formatted for the reader) when there is one."""
+    sourced = [c for c in causes if c.source is not None]
+    if sourced:
+        details = '; '.join(f'{_source_name(c.source, _)}: {_failure_words(c.kind, _)}' for c in sourced)
+        text = _('The network\'s data services are not answering ({details}).', details=details)
+    elif any(c.kind == 'old_data' for c in causes):
+        text = _('No new data has arrived for more than 10 minutes.')
+    elif any(c.kind == 'no_data' for c in causes):
+        text = _('No fresh data has arrived yet.')
+    else:
+        text = _('Fresh data could not be fetched.')
+    if shown_from:
+        text = _('{reason} Showing data from {time}.', reason=text, time=shown_from)
+    return text
+
+
+def _source_name(source: str | None, _: Callable[..., str]) -> str:
+    return _('tracker') if source == 'tracker' else _('network nodes')
+
+
+def _failure_words(kind: str, _: Callable[..., str]) -> str:
+    if kind == 'timeout':
+        return _('timed out')
+    if kind == 'unreachable':
+        return _('not reachable')
+    if kind == 'unusable':
+        return _('unusable answers')
+    if kind == 'error_status':
+        return _('answering with errors')
+    if kind == 'old_data':
+        return _('data more than 10 minutes old')
+    if kind == 'no_data':
+        return _('no data')
+    return _('failed')

@@ -19,7 +19,7 @@ from minegnk.components import charts
 from minegnk.components.amounts import amount, gnk_full_text, gnk_text, number_text, percent_text, rate_text
 from minegnk.components.frame import frame
 from minegnk.components.freshness import (ago_text, datetime_text, freshness_stamp, learn_browser_timezone,
-                                          page_timezone, source_label)
+                                          page_timezone, source_label, stale_text)
 from minegnk.components.live_updates import on_data_changed
 from minegnk.components.locale import N_, _
 from minegnk.components.status_badge import (STATUS_COLORS, node_name, reason_text, reasons_text, short_address,
@@ -91,7 +91,7 @@ class NodesPage:
             'id': s.node_id, 'address': s.address, 'href': node_href(s.address), 'name': node_name(s.label, s.address),
             'short': short_address(s.address) if s.label else '',
             'status': s.status, 'status_label': status_label(s.status), 'status_color': STATUS_COLORS.get(s.status, 'grey'),
-            'reasons': reasons_text(s.reasons, self.tz) or (_('data is stale: {reason}', reason=s.stale_reason or '')
+            'reasons': reasons_text(s.reasons, self.tz) or (stale_text(s.stale_reason, s.fetched_at, self.tz)
                                                               if s.stale else ''),
             'problem': s.needs_attention,
             'gpu': f'{s.gpu_count} × {s.gpu_type}' if s.gpu_type and s.gpu_count else (s.gpu_type or '—'),
