@@ -27,6 +27,9 @@ def N_(message: str) -> str:  # noqa: N802 - the gettext marker the extractor lo
 
 STATUS_LABELS = {'healthy': N_('Healthy'), 'unhealthy': N_('Unhealthy'), 'jailed': N_('Jailed'),
                  'offline': N_('Offline'), 'inactive': N_('Inactive'), 'unknown': N_('Unknown')}
+# Inside a sentence ("… recovered; it was jailed.") the status is an ordinary word, not a label.
+STATUS_WORDS = {'healthy': N_('healthy'), 'unhealthy': N_('unhealthy'), 'jailed': N_('jailed'),
+                'offline': N_('offline'), 'inactive': N_('inactive'), 'unknown': N_('unknown')}
 REQUEST_STATUS_LABELS = {'pending': N_('Pending'), 'in_progress': N_('In progress'), 'completed': N_('Completed'),
                          'rejected': N_('Rejected'), 'cancelled': N_('Cancelled')}
 LOW_REWARD_CAUSES = {'jailed': N_('the node was jailed during the epoch'),
@@ -111,19 +114,23 @@ def render(kind: str, params: dict[str, Any], language: str, *, tz: str | None =
     def status(value: Any) -> str:
         return _(STATUS_LABELS.get(str(value), STATUS_LABELS['unknown']))
 
+    def status_word(value: Any) -> str:
+        return _(STATUS_WORDS.get(str(value), STATUS_WORDS['unknown']))
+
     node = str(p.get('node') or '?')
     url = f'{base_url.rstrip("/")}{link}' if base_url and link and link.startswith('/') else link
     open_label = _('Open in MineGNK')
 
     if kind == 'node_down':
-        lines = [_('{node} changed from {old} to {new}.', node=node, old=status(p.get('old')), new=status(p.get('new')))]
+        lines = [_('{node} changed from {old} to {new}.', node=node, old=status_word(p.get('old')),
+                   new=status_word(p.get('new')))]
         reasons = [reason_text(r, _, number, when) for r in p.get('reasons') or []]
         if reasons:
             lines.append(_('Why: {reasons}', reasons='; '.join(reasons)))
         return Rendered(_('{node} is {status}', node=node, status=status(p.get('new'))), tuple(lines), url, open_label)
     if kind == 'node_recovered':
         return Rendered(_('{node} is healthy again', node=node),
-                        (_('{node} recovered; it was {old}.', node=node, old=status(p.get('old'))),), url, open_label)
+                        (_('{node} recovered; it was {old}.', node=node, old=status_word(p.get('old'))),), url, open_label)
     if kind == 'node_flapping':
         return Rendered(_('{node} keeps changing state', node=node), (
             _('{node} changed state {count} times within {minutes} minutes. Further changes are summarised, not '

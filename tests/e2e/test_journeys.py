@@ -271,7 +271,7 @@ def test_journey_3_jail_and_recovery_on_the_pages_in_the_bell_and_by_email(journ
     mail = journey.wait_for_email(f'{name} is Jailed')
     assert mail['To'] == customer.email
     plain = mail.get_body(('plain',)).get_content()
-    assert f'{name} changed from Healthy to Jailed.' in plain and f'{PUBLIC_URL}/nodes/{address}' in plain
+    assert f'{name} changed from healthy to jailed.' in plain and f'{PUBLIC_URL}/nodes/{address}' in plain
 
     # The node is unjailed; support's "Refresh data now" runs the next cycle at once.
     admin = journey.log_in(browser, ADMIN_EMAIL)

@@ -97,7 +97,7 @@ async def test_one_incident_gives_one_alert_and_one_recovery_per_channel(job, as
     sender, recipients, mail = smtp_server.inbox.messages[0]
     assert recipients == ['owner@example.com'] and 'alerts@portal.example' in sender
     plain = mail.get_body(('plain',)).get_content()
-    assert f'{address} changed from Healthy to Jailed.' in plain and f'{PUBLIC_URL}/nodes/{address}' in plain
+    assert f'{address} changed from healthy to jailed.' in plain and f'{PUBLIC_URL}/nodes/{address}' in plain
     assert 'jailed by the chain until' in plain
     assert f'href="{PUBLIC_URL}/nodes/{address}"' in mail.get_body(('html',)).get_content()
     assert telegram.sent[0]['chat_id'] == '4242' and telegram.sent[0]['parse_mode'] == 'HTML'

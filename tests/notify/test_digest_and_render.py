@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 
 from minegnk.db.engine import session_scope
@@ -38,5 +39,15 @@ def test_notifications_render_in_the_readers_language_and_escape_html():
     down = render('node_down', {'node': 'rig-1', 'old': 'healthy', 'new': 'offline', 'reasons': [
         {'code': 'probe_failed', 'params': {'consecutive_failures': 2, 'error': 'timeout'}}]}, 'en')
     assert down.title == 'rig-1 is Offline'
-    assert down.lines == ('rig-1 changed from Healthy to Offline.',
+    assert down.lines == ('rig-1 changed from healthy to offline.',
                           'Why: did not answer 2 health checks in a row (last error: timeout)')
+
+
+@pytest.mark.parametrize(('language', 'line'), [
+    ('en', 'rig-1 recovered; it was jailed.'), ('ru', 'rig-1 восстановился; был статус «в тюрьме (jailed)».')])
+def test_statuses_inside_sentences_are_lower_case_words(language, line):
+    recovered = render('node_recovered', {'node': 'rig-1', 'old': 'jailed', 'new': 'healthy'}, language)
+    assert recovered.lines == (line,)
+    down = render('node_down', {'node': 'rig-1', 'old': 'unhealthy', 'new': 'jailed', 'reasons': []}, language)
+    assert down.lines == ({'en': 'rig-1 changed from unhealthy to jailed.',
+                           'ru': 'rig-1: статус изменился с «проблемы» на «в тюрьме (jailed)».'}[language],)
