@@ -304,7 +304,8 @@ class RefreshJob:
             nodes = [n for n in await asyncio.to_thread(load_assigned_nodes) if n.earnings_scanned_from is None]
             chosen = nodes[:max(1, budget // self.backfill_epochs)]
             results = await asyncio.gather(*(self._backfill_node(node, current) for node in chosen))
-            stored = await asyncio.to_thread(write_backfill, list(results), self.last_report.settlement) if results else 0
+            clock = self.last_report.settlement
+            stored = await asyncio.to_thread(write_backfill, list(results), clock) if results else 0
             if stored:
                 log.info('backfilled %d settled epochs for %d nodes', stored, len(results))
             return stored

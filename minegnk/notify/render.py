@@ -130,7 +130,8 @@ def render(kind: str, params: dict[str, Any], language: str, *, tz: str | None =
         return Rendered(_('{node} is {status}', node=node, status=status(p.get('new'))), tuple(lines), url, open_label)
     if kind == 'node_recovered':
         return Rendered(_('{node} is healthy again', node=node),
-                        (_('{node} recovered; it was {old}.', node=node, old=status_word(p.get('old'))),), url, open_label)
+                        (_('{node} recovered; it was {old}.', node=node, old=status_word(p.get('old'))),), url,
+                        open_label)
     if kind == 'node_flapping':
         return Rendered(_('{node} keeps changing state', node=node), (
             _('{node} changed state {count} times within {minutes} minutes. Further changes are summarised, not '
