@@ -6,8 +6,9 @@ Seeds the database directly (what the refresh job would have written: status cac
 per refresh cycle for 90 days, one settled epoch per node per day, a network snapshot, exchange rates), starts the
 portal as ``python main.py`` (scheduler off), logs in with headless Chromium and loads ``/`` repeatedly. A load
 counts until the earnings chart is drawn (the plotly element has data and its SVG exists), measured in the browser
-from navigation start. The first session after start (log in, first dashboard with its feed) is reported on its
-own as ``first_session_s``; the median and p95 are over the following ``--loads`` loads. Prints one JSON line.
+from navigation start. The first session after start (login page, log in, first dashboard with its feed) is
+reported on its own as ``first_session_s``; the median and p95 are over the following ``--loads`` loads. Prints one
+JSON line.
 """
 
 from __future__ import annotations
@@ -121,6 +122,7 @@ def measure(base: str, loads: int, chromium: str) -> dict:
                                     args=['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'])
         context = browser.new_context(viewport={'width': 1280, 'height': 900})
         page = context.new_page()
+        first_started = time.perf_counter()
         page.goto(f'{base}/login')
         page.get_by_label('Email').fill(EMAIL)
         page.get_by_label('Password', exact=True).fill(PASSWORD)
@@ -128,6 +130,7 @@ def measure(base: str, loads: int, chromium: str) -> dict:
         page.wait_for_url(f'{base}/')
         page.wait_for_function(CHART_DRAWN, timeout=60_000)
         page.locator('.q-pagination').first.wait_for(timeout=60_000)  # the feed has loaded once
+        first_session = time.perf_counter() - first_started
         times, feed_times, phases = [], [], []
         for _ in range(loads):
             page.goto(f'{base}/')
@@ -142,6 +145,7 @@ def measure(base: str, loads: int, chromium: str) -> dict:
     times.sort()
     return {
         'loads': loads,
+        'first_session_s': round(first_session, 1),
         'chart_drawn_ms_median': round(statistics.median(times)),
         'chart_drawn_ms_p95': round(times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]),
         'chart_drawn_ms_all': [round(t) for t in times],
@@ -174,9 +178,9 @@ def main() -> None:
         seeded = seed(url, args.history_seconds)
         process, base = start_portal(data_dir, url)
         try:
-            first_started = time.perf_counter()
+            started = time.perf_counter()
             result = measure(base, args.loads, args.chromium)
-            result['first_session_s'] = round(time.perf_counter() - first_started, 1)
+            result['whole_browser_session_s'] = round(time.perf_counter() - started, 1)
         finally:
             process.terminate()
             process.wait(timeout=10)

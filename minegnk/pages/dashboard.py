@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 from minegnk.components import charts
 from minegnk.components.amounts import amount, gnk_text
 from minegnk.components.frame import frame
-from minegnk.components.freshness import ago_text, datetime_text, learn_browser_timezone, page_timezone
+from minegnk.components.freshness import ago_text, datetime_text, learn_browser_timezone, page_timezone, stale_text
 from minegnk.components.live_updates import on_data_changed, shared_load
 from minegnk.components.locale import N_, _, _n
 from minegnk.components.network_strip import network_strip
@@ -231,12 +231,12 @@ class DashboardPage:
                             status_badge(s.status, s.reasons, tz=self.tz)
                         with ui.column().classes('gap-0 min-w-0 flex-1'):
                             ui.link(node_name(s.label, s.address), f'/nodes/{s.address}') \
-                                .classes('font-medium truncate').mark('overview-link')
+                                .classes('font-medium truncate block max-w-full').mark('overview-link')
                             if s.reasons:
                                 ui.label(reason_text(s.reasons[0], self.tz)) \
                                     .classes('text-xs text-gray-600 dark:text-gray-400 break-words')
                             elif s.stale:
-                                ui.label(_('data is stale: {reason}', reason=s.stale_reason or '')) \
+                                ui.label(stale_text(s.stale_reason, s.data_as_of, self.tz)) \
                                     .classes('text-xs text-amber-700 break-words')
                         with ui.column().classes('gap-0 items-end shrink-0'):
                             ui.label(_('per day')).classes('text-xs text-gray-500')

@@ -13,7 +13,8 @@ everything else are kept.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -72,7 +73,8 @@ def thin_node(db: Session, node_id: int, *, since: datetime | None, until: datet
     return len(doomed)
 
 
-def apply_retention(db_factory, *, now: datetime, keep_days: int, lookback: timedelta | None) -> RetentionReport:  # noqa: ANN001
+def apply_retention(db_factory: Callable[[], AbstractContextManager[Session]], *, now: datetime, keep_days: int,
+                    lookback: timedelta | None) -> RetentionReport:
     """Expire rows older than ``keep_days`` and thin the rows that left the full-resolution period in the last
     ``lookback`` (None: all of them, e.g. the first run of a process). One short transaction per node so the
     refresh job's writes are never held up for long. ``db_factory`` is ``session_scope``."""

@@ -271,7 +271,8 @@ async def test_a_refresh_rebuilds_only_what_changed_and_tabs_share_one_load(user
     await log_in(user, 'alice@example.com')
     await see(user, marker='card-nodes')
     await see(user, marker='feed-item')
-    chart, card, row = (user.find(marker=m).elements.pop().id for m in ('earnings-chart', 'card-nodes-value', 'overview-row'))
+    chart, card, row = (user.find(marker=m).elements.pop().id
+                        for m in ('earnings-chart', 'card-nodes-value', 'overview-row'))
     await asyncio.sleep(0.3)
     loads.clear()
 
@@ -304,7 +305,8 @@ async def test_a_refresh_rebuilds_only_what_changed_and_tabs_share_one_load(user
 
     # a second tab of the same user reuses the load of the same refresh cycle
     version = utcnow()
-    results = await asyncio.gather(*(dashboard_page.shared_load(('dashboard', 1, 'UTC'), version, lambda: loads.append(0) or 7)
+    key = ('dashboard', 1, 'UTC')
+    results = await asyncio.gather(*(dashboard_page.shared_load(key, version, lambda: loads.append(0) or 7)
                                      for _ in range(5)))
     assert results == [7] * 5 and loads.count(0) == 1
 

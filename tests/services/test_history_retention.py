@@ -66,7 +66,8 @@ def test_retention_thins_old_rows_expires_older_ones_and_keeps_bands(database):
         h = NodeStatusHistory
         total = db.scalar(select(func.count()).select_from(h))
         oldest = db.scalar(select(func.min(h.observed_at)))
-        recent = db.scalar(select(func.count()).select_from(h).where(h.observed_at >= NOW - history_retention.FULL_RESOLUTION))
+        recent = db.scalar(select(func.count()).select_from(h)
+                           .where(h.observed_at >= NOW - history_retention.FULL_RESOLUTION))
         after_runs = status_runs(node_reads.status_history(db, node_id, since=NOW - timedelta(days=30)), until=NOW)
         changes_after = db.scalar(select(func.count()).select_from(NodeStatusChange))
     assert report.expired == 10 * 24 * 30  # the 10 days beyond 90
@@ -97,7 +98,8 @@ async def test_the_scheduler_thins_everything_on_its_first_run_then_only_the_rec
     first = await scheduler.apply_retention()
     assert first is not None and first.expired == 0
     with session_scope() as db:
-        left = db.scalar(select(func.count()).select_from(NodeStatusHistory).where(NodeStatusHistory.node_id == node_id))
+        left = db.scalar(select(func.count()).select_from(NodeStatusHistory)
+                         .where(NodeStatusHistory.node_id == node_id))
     assert 72 * 6 <= left <= 72 * 6 + 1  # one per 10 minutes (the first, partial bucket adds at most one)
     assert first.thinned == 72 * 30 - left
     second = await scheduler.apply_retention()  # now only the last 2 h that left full resolution: already thin
