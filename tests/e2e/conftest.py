@@ -64,6 +64,16 @@ class PortalProcess:
             self.log.close()
 
 
+def log_in_page(page, base_url: str, email: str, password: str):  # noqa: ANN001, ANN201
+    """Log ``page`` in through the login page; returns it on the dashboard ('/')."""
+    page.goto(f'{base_url}/login')
+    page.get_by_label('Email').fill(email)
+    page.get_by_label('Password', exact=True).fill(password)
+    page.get_by_role('button', name='Log in').click()
+    page.wait_for_url(f'{base_url}/')
+    return page
+
+
 @pytest.fixture(scope='session')
 def chromium_path() -> str:
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):

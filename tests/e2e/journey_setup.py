@@ -26,7 +26,7 @@ from minegnk.db.models import NotificationOutbox, utcnow
 from minegnk.services import rates as rate_service
 from minegnk.sim import SimServer
 from tests.conftest import _truncate_all
-from tests.e2e.conftest import SCREENSHOTS, PortalProcess
+from tests.e2e.conftest import SCREENSHOTS, PortalProcess, log_in_page
 from tests.notify.conftest import SmtpServer, free_port
 
 PASSWORD = 'correct horse battery'
@@ -121,13 +121,7 @@ class Journey:
         """A new browser context (its own cookies) logged in through the login page; returns the page on '/'."""
         context = browser.new_context(viewport=viewport or DESKTOP, **context_options)
         context.set_default_timeout(UI_TIMEOUT)
-        page = context.new_page()
-        page.goto(f'{self.url}/login')
-        page.get_by_label('Email').fill(email)
-        page.get_by_label('Password', exact=True).fill(PASSWORD)
-        page.get_by_role('button', name='Log in').click()
-        page.wait_for_url(f'{self.url}/')
-        return page
+        return log_in_page(context.new_page(), self.url, email, PASSWORD)
 
     def refresh_now(self, admin_page) -> None:  # noqa: ANN001
         """The admin's "Refresh data now"; returns once the cycle it started has written its network snapshot."""

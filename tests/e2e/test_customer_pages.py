@@ -12,6 +12,7 @@ from minegnk.db import engine as db_engine
 from minegnk.db.engine import session_scope
 from minegnk.db.models import NodeStatusHistory, utcnow
 from minegnk.services import rates as rate_service
+from tests.e2e.conftest import log_in_page
 
 pytestmark = pytest.mark.browser
 
@@ -42,11 +43,7 @@ def seeded(portal, tmp_path) -> dict:
 
 
 def log_in(page, portal) -> None:
-    page.goto(f'{portal.url}/login')
-    page.get_by_label('Email').fill('browser.customer@example.com')
-    page.get_by_label('Password', exact=True).fill(PASSWORD)
-    page.get_by_role('button', name='Log in').click()
-    page.wait_for_url(f'{portal.url}/')
+    log_in_page(page, portal.url, 'browser.customer@example.com', PASSWORD)
 
 
 def test_dashboard_draws_the_earnings_chart(portal, browser, seeded, screenshot):

@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, text
 
 from minegnk.db.models import Base
 from minegnk.sim import SimServer
+from tests.e2e.conftest import log_in_page
 
 pytestmark = pytest.mark.browser
 
@@ -235,13 +236,7 @@ def test_pages_and_api_ride_out_upstream_faults(postgres_url, start_portal, brow
 
 
 def log_in_context(context, portal_url: str, email: str):  # noqa: ANN001, ANN201
-    page = context.new_page()
-    page.goto(f'{portal_url}/login')
-    page.get_by_label('Email').fill(email)
-    page.get_by_label('Password', exact=True).fill(PASSWORD)
-    page.get_by_role('button', name='Log in').click()
-    page.wait_for_url(f'{portal_url}/')
-    return page
+    return log_in_page(context.new_page(), portal_url, email, PASSWORD)
 
 
 def log_in(browser, portal_url: str, email: str):  # noqa: ANN001, ANN201

@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session
 
 from minegnk.db.models import Base, Node, NodeAssignment, utcnow
-from tests.e2e.conftest import PortalProcess, browser, chromium_path, screenshot  # noqa: F401 - fixtures
+from tests.e2e.conftest import PortalProcess, browser, chromium_path, log_in_page, screenshot  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser
 
@@ -51,13 +51,7 @@ def portal(postgres_url: str, tmp_path: Path):
 
 def logged_in(browser, portal: PortalProcess, email: str):  # noqa: ANN001, ANN201
     context = browser.new_context(viewport={'width': 1280, 'height': 900})
-    page = context.new_page()
-    page.goto(f'{portal.url}/login')
-    page.get_by_label('Email').fill(email)
-    page.get_by_label('Password', exact=True).fill(PASSWORD)
-    page.get_by_role('button', name='Log in').click()
-    page.wait_for_url(f'{portal.url}/')
-    return context, page
+    return context, log_in_page(context.new_page(), portal.url, email, PASSWORD)
 
 
 CUSTOMER_LIST_URLS = [
