@@ -57,9 +57,13 @@ def set_value(user: User, marker: str, value) -> None:  # noqa: ANN001
 
 
 async def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Poll ``condition``; until the deadline an element not shown yet (``find`` raises) counts as not yet."""
     for _ in range(int(timeout / 0.05)):
-        if condition():
-            return
+        try:
+            if condition():
+                return
+        except AssertionError:
+            pass
         await asyncio.sleep(0.05)
     assert condition()
 
