@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -29,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / 'tests')]
 
 import httpx  # noqa: E402
+import machine  # noqa: E402  (bench/machine.py, beside this file)
 from sqlalchemy import insert  # noqa: E402
 
 from minegnk.db import engine as db_engine  # noqa: E402
@@ -185,8 +185,7 @@ def main() -> None:
             process.terminate()
             process.wait(timeout=10)
     result.update(seeded)
-    result.update({'database': url.split(':')[0], 'nodes': NODES, 'days': DAYS, 'cpus': os.cpu_count(),
-                   'python': platform.python_version(), 'machine': platform.machine()})
+    result.update({'database': url.split(':')[0], 'nodes': NODES, 'days': DAYS, **machine.describe()})
     print(json.dumps(result))
 
 

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import platform
+import json
 import resource
 import socket
 import subprocess
@@ -26,6 +25,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+import machine  # noqa: E402  (bench/machine.py, beside this file)
 
 from minegnk.db.engine import init_database, session_scope  # noqa: E402
 from minegnk.db.migrate import upgrade_to_head  # noqa: E402
@@ -102,7 +103,7 @@ async def main() -> None:
     upgrade_to_head(url)
     init_database(url)
     process, base = start_sim(args.participants)
-    print(f'python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores; '
+    print(f'machine {json.dumps(machine.describe())}; '
           f'database {url.split(":")[0]}; {args.participants} participants, {args.nodes} assigned nodes')
     try:
         assign_nodes(base, args.nodes)
