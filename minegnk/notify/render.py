@@ -30,6 +30,11 @@ STATUS_LABELS = {'healthy': N_('Healthy'), 'unhealthy': N_('Unhealthy'), 'jailed
 # Inside a sentence ("… recovered; it was jailed.") the status is an ordinary word, not a label.
 STATUS_WORDS = {'healthy': N_('healthy'), 'unhealthy': N_('unhealthy'), 'jailed': N_('jailed'),
                 'offline': N_('offline'), 'inactive': N_('inactive'), 'unknown': N_('unknown')}
+# Titles are whole sentences per status, so each language can phrase and inflect them ("Нода {node} заблокирована"):
+# a label spliced into "{node} is {status}" read "… is Jailed" and could not agree in Russian.
+DOWN_TITLES = {'offline': N_('{node} is offline'), 'jailed': N_('{node} was jailed'),
+               'unhealthy': N_('{node} is unhealthy'), 'inactive': N_('{node} is inactive'),
+               'healthy': N_('{node} is healthy'), 'unknown': N_('{node}: status unknown')}
 REQUEST_STATUS_LABELS = {'pending': N_('Pending'), 'in_progress': N_('In progress'), 'completed': N_('Completed'),
                          'rejected': N_('Rejected'), 'cancelled': N_('Cancelled')}
 LOW_REWARD_CAUSES = {'jailed': N_('the node was jailed during the epoch'),
@@ -127,7 +132,8 @@ def render(kind: str, params: dict[str, Any], language: str, *, tz: str | None =
         reasons = [reason_text(r, _, number, when) for r in p.get('reasons') or []]
         if reasons:
             lines.append(_('Why: {reasons}', reasons='; '.join(reasons)))
-        return Rendered(_('{node} is {status}', node=node, status=status(p.get('new'))), tuple(lines), url, open_label)
+        title = DOWN_TITLES.get(str(p.get('new')), DOWN_TITLES['unknown'])
+        return Rendered(_(title, node=node), tuple(lines), url, open_label)
     if kind == 'node_recovered':
         return Rendered(_('{node} is healthy again', node=node),
                         (_('{node} recovered; it was {old}.', node=node, old=status_word(p.get('old'))),), url,

@@ -268,7 +268,7 @@ def test_journey_3_jail_and_recovery_on_the_pages_in_the_bell_and_by_email(journ
     journey.shot(dashboard, 'journey-3-03-dashboard-jailed')
     journey.shot(node_page, 'journey-3-04-node-jailed')
 
-    mail = journey.wait_for_email(f'{name} is Jailed')
+    mail = journey.wait_for_email(f'{name} was jailed')
     assert mail['To'] == customer.email
     plain = mail.get_body(('plain',)).get_content()
     assert f'{name} changed from healthy to jailed.' in plain and f'{PUBLIC_URL}/nodes/{address}' in plain
@@ -288,20 +288,20 @@ def test_journey_3_jail_and_recovery_on_the_pages_in_the_bell_and_by_email(journ
     centre = dashboard.context.new_page()
     centre.goto(f'{journey.url}/notifications')
     centre.get_by_text(f'{name} is healthy again', exact=True).wait_for()
-    centre.get_by_text(f'{name} is Jailed', exact=True).wait_for()
+    centre.get_by_text(f'{name} was jailed', exact=True).wait_for()
     journey.shot(centre, 'journey-3-06-notifications')
 
     # Once: another cycle with the node still healthy tells nobody anything new.
     journey.refresh_now(admin)
     outbox = journey.wait_for_outbox_delivered()
     assert outbox.get('failed', 0) == 0 and outbox.get('dead', 0) == 0, outbox
-    assert len(journey.emails(f'{name} is Jailed')) == 1
+    assert len(journey.emails(f'{name} was jailed')) == 1
     assert len(journey.emails(f'{name} is healthy again')) == 1
     assert bell_count(dashboard) == unread + 2
     centre.reload()
     centre.get_by_text(f'{name} is healthy again', exact=True).wait_for()
     assert centre.get_by_text(f'{name} is healthy again', exact=True).count() == 1
-    assert centre.get_by_text(f'{name} is Jailed', exact=True).count() == 1
+    assert centre.get_by_text(f'{name} was jailed', exact=True).count() == 1
     assert dashboard.evaluate(NOT_RELOADED) and node_page.evaluate(NOT_RELOADED), 'a page was reloaded'
     dashboard.context.close()
     admin.context.close()

@@ -89,7 +89,7 @@ async def test_one_incident_gives_one_alert_and_one_recovery_per_channel(job, as
     await deliver(worker)
     await deliver(worker)
 
-    expected = [f'{address} is Jailed', f'{address} is healthy again']
+    expected = [f'{address} was jailed', f'{address} is healthy again']
     assert titles(smtp_server, telegram, discord) == {'email': expected, 'telegram': expected, 'discord': expected}
     assert kinds() == ['node_down', 'node_recovered']
 
@@ -120,8 +120,8 @@ async def test_a_flapping_node_is_summarised_not_repeated(job, assign, scenarios
     await deliver(worker)
     # Three changes are news; the fourth makes it "flapping": one summary, then silence while it keeps flapping.
     assert kinds() == ['node_down', 'node_recovered', 'node_down', 'node_flapping']
-    assert smtp_server.inbox.subjects() == [f'{address} is Jailed', f'{address} is healthy again',
-                                            f'{address} is Jailed', f'{address} keeps changing state']
+    assert smtp_server.inbox.subjects() == [f'{address} was jailed', f'{address} is healthy again',
+                                            f'{address} was jailed', f'{address} keeps changing state']
 
 
 async def test_unknown_data_never_reports_a_node_down(job, assign, scenarios, control, worker, smtp_server):
@@ -138,7 +138,7 @@ async def test_unknown_data_never_reports_a_node_down(job, assign, scenarios, co
     await cycles(job, 2)  # now we can see it, and it holds for two refreshes
     await deliver(worker)
     assert kinds() == ['node_down']
-    assert smtp_server.inbox.subjects() == [f'{address} is Jailed']
+    assert smtp_server.inbox.subjects() == [f'{address} was jailed']
 
 
 async def test_mute_and_maintenance_hold_alerts_and_a_node_still_down_is_reported_after(
@@ -165,7 +165,7 @@ async def test_mute_and_maintenance_hold_alerts_and_a_node_still_down_is_reporte
                                          maintenance_from=None, maintenance_to=None)
     await job.run_cycle()
     await deliver(worker)
-    assert smtp_server.inbox.subjects() == [f'{muted} is Jailed']
+    assert smtp_server.inbox.subjects() == [f'{muted} was jailed']
 
 
 async def test_quiet_hours_hold_alerts_then_send_one_summary(job, assign, scenarios, control, worker, smtp_server,
@@ -189,7 +189,7 @@ async def test_quiet_hours_hold_alerts_then_send_one_summary(job, assign, scenar
     await deliver(worker)
     assert smtp_server.inbox.subjects() == ['While your quiet hours lasted: 2 notifications']
     plain = smtp_server.inbox.messages[0][2].get_body(('plain',)).get_content()
-    assert f'• {address} is Jailed' in plain and f'• {address} is healthy again' in plain
+    assert f'• {address} was jailed' in plain and f'• {address} is healthy again' in plain
     assert [body['embeds'][0]['title'] for _, body in discord.received] == \
         ['While your quiet hours lasted: 2 notifications']
 

@@ -78,14 +78,14 @@ async def test_bell_counts_unread_and_the_centre_marks_them_read_live(user: User
     notify(user_id, 'a')
     notify(user_id, 'b', 'gonka1second')
     await log_in(user, 'alice@example.com', '/notifications')
-    await see(user, 'gonka1node is Offline')
+    await see(user, 'gonka1node is offline')
     await wait_for(lambda: element(user, 'bell-count').text == '2' and element(user, 'bell-count').visible)
 
     # A new notification committed in another thread shows up at once, in the list and on the bell.
     thread = threading.Thread(target=notify, args=(user_id, 'c', 'gonka1third'))
     thread.start()
     thread.join()
-    await see(user, 'gonka1third is Offline')
+    await see(user, 'gonka1third is offline')
     await wait_for(lambda: element(user, 'bell-count').text == '3')
 
     first = notifications_ids(user_id)[0]
@@ -108,7 +108,7 @@ async def test_other_users_notifications_stay_private(user: User):
     notify(alice, 'private', 'gonka1alices')
     await log_in(user, 'bob@example.com', '/notifications')
     await see(user, marker='no-notifications')
-    await user.should_not_see('gonka1alices is Offline')
+    await user.should_not_see('gonka1alices is offline')
 
 
 async def test_settings_validate_and_save_channels_and_link_telegram(user: User, monkeypatch):
