@@ -30,12 +30,8 @@ if not os.environ.get('PYTHONPATH'):
 import httpx  # noqa: E402
 
 
-def fetch(participants: int) -> tuple[bytes, list[dict[str, Any]]]:
-    """The tracker payload, and one node's recent-jobs list as the refresh job stores it in the node's view."""
-    import asyncio
-
-    from minegnk.jobs.refresh import _recent_jobs
-    from minegnk.upstream.tracker import TrackerClient
+def fetch(participants: int) -> bytes:
+    """The tracker payload as the simulator serves it."""
     with __import__('socket').socket() as s:
         s.bind(('127.0.0.1', 0))
         port = s.getsockname()[1]
@@ -53,16 +49,7 @@ def fetch(participants: int) -> tuple[bytes, list[dict[str, Any]]]:
                 if time.monotonic() > deadline:
                     raise RuntimeError('simulator did not start') from None
                 time.sleep(0.2)
-        first = json.loads(body)
-
-        async def jobs() -> list[dict[str, Any]]:
-            client = TrackerClient(base, timeout=30)
-            try:
-                return _recent_jobs(await client.participant_inferences(first['participants'][0]['address'],
-                                                                        first['epoch_id']))
-            finally:
-                await client.aclose()
-        return body, asyncio.run(jobs())
+        return body
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -90,7 +77,7 @@ def main() -> None:
     from minegnk.upstream.http import decode_json
     from minegnk.upstream.schemas import parse_inference_response
 
-    body, recent_jobs = fetch(args.participants)
+    body = fetch(args.participants)
     payload = decode_json(body)
     decode_ms, _ = best(args.runs, lambda: decode_json(body))
     parse_ms, tracker = best(args.runs, lambda: parse_inference_response(payload))
@@ -101,7 +88,7 @@ def main() -> None:
         build_node_view(a, TrackerSnapshot(tracker, None, True), now=now, liveness=liveness, node_api_reachable=True)
         for a in addresses])
     json_ms, stored = best(args.runs, lambda: [node_cache.view_to_json(v) for v in views])
-    texts = [json.dumps({**s, 'recent_jobs': recent_jobs}) for s in stored]
+    texts = [json.dumps(s) for s in stored]  # recent jobs are stored apart since migration 0004
     load_ms, _ = best(args.runs, lambda: [json.loads(t) for t in texts])
 
     print(f'# {platform.node()} · Python {platform.python_version()} · code from {Path(minegnk.__file__).parent} · '
@@ -111,8 +98,7 @@ def main() -> None:
     print('|---|---:|')
     for label, value in (('decode the tracker JSON', decode_ms), ('parse it into schema objects', parse_ms),
                          (f'build {len(views)} node views', views_ms), ('views → stored JSON', json_ms),
-                         (f'decode {len(views)} stored views ({len(recent_jobs)} recent jobs, '
-                          f'{sum(map(len, texts)) // len(texts):,} B each)', load_ms)):
+                         (f'decode {len(views)} stored views ({sum(map(len, texts)) // len(texts):,} B each)', load_ms)):
         print(f'| {label} | {value:.0f} |')
     print(f'| **total** | **{decode_ms + parse_ms + views_ms + json_ms + load_ms:.0f}** |')
 

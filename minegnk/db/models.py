@@ -179,6 +179,10 @@ class NodeStatsCache(Base):
     fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     stale: Mapped[bool] = mapped_column(Boolean, default=False)
     stale_reason: Mapped[str | None] = mapped_column(String(255))
+    # The tracker's newest jobs (up to 30), refetched every 20 minutes: apart from the view, which every cycle
+    # rewrites, and deferred, because only the node page reads them.
+    recent_jobs: Mapped[list | None] = mapped_column(JSON, deferred=True)
+    jobs_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class NodeStatusHistory(Base):

@@ -87,7 +87,6 @@ class AssignedNode:
     hardware: tuple[HardwareNode, ...]
     earnings_scanned_from: int | None  # lowest epoch already looked at (None: never backfilled)
     stored_epochs: dict[int, tuple[bool, datetime]]  # epoch -> (claimed, last fetched)
-    recent_jobs: list[dict[str, Any]] = field(default_factory=list)
     jobs_fetched_at: datetime | None = None
 
 
@@ -100,7 +99,7 @@ class NodeResult:
     hardware: tuple[HardwareNode, ...]
     summaries: list[EpochPerformanceSummary] = field(default_factory=list)
     scanned_from: int | None = None
-    recent_jobs: list[dict[str, Any]] = field(default_factory=list)
+    recent_jobs: list[dict[str, Any]] | None = None  # None: not fetched this cycle, the stored list stays
     jobs_fetched_at: datetime | None = None
 
 
@@ -238,7 +237,7 @@ class RefreshJob:
                                            is_jailed=jail[0], jailed_until=jail[1])
                 view = build_node_view(node.address, snapshot, now=now, liveness=liveness, epoch=epoch_info)
 
-            jobs, jobs_at = node.recent_jobs, node.jobs_fetched_at
+            jobs, jobs_at = None, node.jobs_fetched_at
             if tracker is not None and current_epoch is not None and tracker.participant(node.address) is not None \
                     and (jobs_at is None or now - jobs_at >= JOBS_REFRESH) and self._job_budget > 0:
                 self._job_budget -= 1
@@ -392,7 +391,8 @@ def _block_seconds(tracker: InferenceResponse | None, epoch_info: EpochsLatest |
 def load_assigned_nodes() -> list[AssignedNode]:
     with session_scope() as db:
         rows = db.execute(
-            select(Node, NodeStatsCache).join(NodeAssignment, NodeAssignment.node_id == Node.id)
+            select(Node.id, Node.address, NodeStatsCache.view, NodeStatsCache.jobs_fetched_at)
+            .join(NodeAssignment, NodeAssignment.node_id == Node.id)
             .outerjoin(NodeStatsCache, NodeStatsCache.node_id == Node.id)
             .where(NodeAssignment.unassigned_at.is_(None)).order_by(Node.id)).all()
         stored: dict[int, dict[int, tuple[bool, datetime]]] = {}
@@ -401,20 +401,17 @@ def load_assigned_nodes() -> list[AssignedNode]:
                        EarningsHistory.fetched_at)):
             stored.setdefault(node_id, {})[epoch_id] = (claimed, fetched_at)
         result = []
-        for node, cache in rows:
-            view = (cache.view if cache else None) or {}
+        for node_id, address, view, jobs_fetched_at in rows:
+            view = view or {}
             internal = view.get('_refresh', {})
             result.append(AssignedNode(
-                node_id=node.id, address=node.address,
+                node_id=node_id, address=address,
                 liveness=node_cache.liveness_from_json(view.get('liveness')),
                 inference_url=view.get('inference_url') or '',
                 hardware_epoch=internal.get('hardware_epoch'),
                 hardware=node_cache.hardware_from_json(internal.get('hardware')),
                 earnings_scanned_from=internal.get('earnings_scanned_from'),
-                stored_epochs=stored.get(node.id, {}),
-                recent_jobs=list(view.get('recent_jobs') or []),
-                jobs_fetched_at=datetime.fromisoformat(internal['jobs_fetched_at'])
-                if internal.get('jobs_fetched_at') else None))
+                stored_epochs=stored.get(node_id, {}), jobs_fetched_at=jobs_fetched_at))
         return result
 
 
@@ -544,8 +541,10 @@ def _write_node(db: Session, report: CycleReport, result: NodeResult, now: datet
         cache = NodeStatsCache(node_id=node.node_id, view={}, reasons=[])
         db.add(cache)
     internal = {'hardware_epoch': result.hardware_epoch, 'hardware': node_cache.hardware_to_json(result.hardware),
-                'earnings_scanned_from': result.scanned_from,
-                'jobs_fetched_at': result.jobs_fetched_at.isoformat() if result.jobs_fetched_at else None}
+                'earnings_scanned_from': result.scanned_from}
+    if result.recent_jobs is not None:
+        cache.recent_jobs = result.recent_jobs
+        cache.jobs_fetched_at = result.jobs_fetched_at
     if result.view is None:
         # No fresh data: keep the last-known view, mark it stale, and record "unknown" (never "down").
         view = dict(cache.view or {})
@@ -563,7 +562,6 @@ def _write_node(db: Session, report: CycleReport, result: NodeResult, now: datet
     view = result.view
     data = node_cache.view_to_json(view)
     data['_refresh'] = internal
-    data['recent_jobs'] = result.recent_jobs
     reasons = [node_cache.to_jsonable(r) for r in view.reasons]
     cache.status = view.status.value
     cache.reasons = reasons

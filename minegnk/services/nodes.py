@@ -249,6 +249,7 @@ def node_detail(db: Session, address: str, *, user_id: int, is_admin: bool = Fal
                             settled_at=r.settled_at, inference_count=r.inference_count,
                             missed_requests=r.missed_requests) for r in history]
     view = {k: v for k, v in ((cache.view if cache else None) or {}).items() if not k.startswith('_')}
+    view['recent_jobs'] = list((cache.recent_jobs if cache else None) or [])
     return NodeDetail(summary=summary, view=view, earnings=rows)
 
 

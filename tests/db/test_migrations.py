@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -93,6 +94,53 @@ def test_sqlite_backfills_status_changes_from_history(tmp_path):
 def test_postgresql_backfills_status_changes_from_history(postgres_url):
     with _fresh_postgresql(postgres_url, 'minegnk_backfill_test') as url:
         _assert_backfill_derives_changes_from_history(url)
+
+
+JOBS = [{'id': 'inf-2', 'status': 'FINISHED', 'model': 'Qwen/Qwen3-235B', 'block': 20, 'prompt_tokens': 12},
+        {'id': 'inf-1', 'status': 'EXPIRED', 'model': 'Qwen/Qwen3-235B', 'block': 10, 'prompt_tokens': None}]
+
+
+def _assert_recent_jobs_move_out_of_the_view_and_back(url: str) -> None:
+    """0004 moves the jobs list and its fetch time out of stored views (the rest of the view untouched); a
+    downgrade puts them back."""
+    command.upgrade(alembic_config(url), '0003')
+    engine = create_engine(url)
+    fetched = T0 + timedelta(minutes=5)
+    old_views = {1: {'status': 'healthy', 'recent_jobs': JOBS,
+                     '_refresh': {'hardware_epoch': 7, 'jobs_fetched_at': fetched.isoformat()}},
+                 2: {'status': 'offline', '_refresh': {'hardware_epoch': 7}}}  # never had jobs
+    caches = Base.metadata.tables['node_stats_cache']
+    with engine.begin() as connection:
+        connection.execute(insert(Node.__table__), [{'id': 1, 'address': 'gonka1a', 'created_at': T0},
+                                                     {'id': 2, 'address': 'gonka1b', 'created_at': T0}])
+        for node_id, view in old_views.items():
+            connection.execute(text('INSERT INTO node_stats_cache (node_id, status, reasons, view, '
+                                    'consecutive_probe_failures, stale) VALUES (:id, :status, :reasons, :view, 0, '
+                                    'false)'), {'id': node_id, 'status': view['status'], 'reasons': '[]',
+                                                'view': json.dumps(view)})
+    upgrade_to_head(url)
+    _assert_schema_matches_models(url)
+    with engine.connect() as connection:
+        rows = {r.node_id: r for r in connection.execute(
+            select(caches.c.node_id, caches.c.view, caches.c.recent_jobs, caches.c.jobs_fetched_at))}
+    assert rows[1].recent_jobs == JOBS and rows[1].jobs_fetched_at == fetched
+    assert rows[1].view == {'status': 'healthy', '_refresh': {'hardware_epoch': 7}}
+    assert rows[2].recent_jobs is None and rows[2].jobs_fetched_at is None and rows[2].view == old_views[2]
+    command.downgrade(alembic_config(url), '0003')
+    with engine.connect() as connection:
+        views = dict(connection.execute(text('SELECT node_id, view FROM node_stats_cache')).all())
+    engine.dispose()
+    views = {k: json.loads(v) if isinstance(v, str) else v for k, v in views.items()}
+    assert views == old_views
+
+
+def test_sqlite_moves_recent_jobs_out_of_the_view(tmp_path):
+    _assert_recent_jobs_move_out_of_the_view_and_back(f'sqlite:///{tmp_path / "jobs.sqlite3"}')
+
+
+def test_postgresql_moves_recent_jobs_out_of_the_view(postgres_url):
+    with _fresh_postgresql(postgres_url, 'minegnk_jobs_migration_test') as url:
+        _assert_recent_jobs_move_out_of_the_view_and_back(url)
 
 
 def test_open_assignment_is_unique_per_node_on_both_backends(database):

@@ -221,3 +221,38 @@ def test_append_continues_from_the_newest_recorded_status(database):
             select(NodeStatusChange).order_by(NodeStatusChange.changed_at))]
         assert stored == [(ids[0], 'healthy', 'offline'), (ids[0], 'offline', 'healthy')]
         assert status_history.latest_statuses(db, ids) == {ids[0]: 'healthy', ids[1]: 'jailed'}
+
+
+def test_node_detail_reads_recent_jobs_from_their_own_column_and_lists_never_load_them(database):
+    from sqlalchemy import event
+
+    from minegnk.db.models import NodeStatsCache
+
+    now = utcnow()
+    jobs = [{'id': 'inf-9', 'status': 'FINISHED', 'model': 'Qwen/Qwen3-235B', 'block': 90, 'prompt_tokens': 12,
+             'completion_tokens': 300, 'started_at': now.isoformat(), 'validated_by': None}]
+    with session_scope() as db:
+        user = make_user_fast(db, 'a@example.com')
+        seed_network(db, now)
+        ids = seed_nodes(db, user.id, [NodeSpec('a'), NodeSpec('b')], now)
+        address, node_id = next(iter(ids.items()))
+        db.get(NodeStatsCache, node_id).recent_jobs = jobs
+        user_id = user.id
+    with session_scope() as db:
+        detail = node_reads.node_detail(db, address, user_id=user_id)
+        assert detail.view['recent_jobs'] == jobs
+        other = next(a for a in ids if a != address)
+        assert node_reads.node_detail(db, other, user_id=user_id).view['recent_jobs'] == []
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+    with session_scope() as db:
+        engine = db.get_bind()
+        event.listen(engine, 'before_cursor_execute', record)
+        try:
+            assert len(node_reads.user_nodes(db, user_id)) == 2
+        finally:
+            event.remove(engine, 'before_cursor_execute', record)
+    assert any('node_stats_cache' in s for s in statements)
+    assert not any('recent_jobs' in s for s in statements)
