@@ -1,5 +1,5 @@
 """API test helpers: the standalone API app over the ``database`` fixture (SQLite and PostgreSQL), accounts with
-tokens, and nodes with cached status and settled earnings."""
+tokens, nodes with cached status and settled earnings, and an unthrottled API app with that data in place."""
 
 from __future__ import annotations
 
@@ -10,13 +10,15 @@ from decimal import Decimal
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from minegnk.api import deps
 from minegnk.api.app import create_app
+from minegnk.api.ratelimit import Limits
 from minegnk.config import get_settings
 from minegnk.db.engine import session_scope
 from minegnk.db.models import EarningsHistory, NetworkSnapshot, Node, NodeAssignment, NodeStatsCache, utcnow
-from minegnk.services import accounts, api_tokens
+from minegnk.services import accounts, api_tokens, catalog, requests
 
 PASSWORD = 'correct horse battery'
 
@@ -108,3 +110,31 @@ def add_network_snapshot() -> None:
                                avg_block_seconds=Decimal('6.0'), epoch_length=15_391,
                                next_poc_start_block=1_002_000, total_weight=100_000, participant_count=42,
                                failing_share=Decimal('0.0100'), source='tracker', stale=False))
+
+
+@dataclass
+class SeededApi:
+    """An API app and what :func:`seeded_api` put in its database."""
+    app: FastAPI
+    admin: Account
+    alice: Account
+    request_id: int  # alice's one node request
+
+
+@pytest.fixture
+def seeded_api(database: str) -> SeededApi:
+    """The API app with rate limits lifted (for tests that send many requests), over ``database`` holding an admin,
+    alice with one node (settled earnings in epoch 58), a network snapshot, the default GPU catalog and one node
+    request of alice's."""
+    app = create_app(get_settings(), init_db=False)
+    deps.configure(get_settings().resolved_secret('jwt_secret'),
+                   limits=Limits(auth_per_minute=1_000_000, api_per_minute=1_000_000, refresh_per_minute=1_000_000))
+    admin = create_account('admin@example.com', admin=True)
+    alice = create_account('alice@example.com')
+    add_network_snapshot()
+    add_node(alice.id, make_address(1), epochs=[(58, 10**9, 5)])
+    with session_scope() as db:
+        catalog.ensure_default_catalog(db)
+        view, _created = requests.create_request(db, user_id=alice.id, idempotency_key='seeded-api-request-01',
+                                                 gpu_type='H100', quantity=1)
+    return SeededApi(app, admin, alice, view.id)

@@ -11,13 +11,7 @@ import schemathesis
 from schemathesis import checks
 from hypothesis import HealthCheck, given, settings
 
-from minegnk.api import deps
-from minegnk.api.app import create_app
-from minegnk.api.ratelimit import Limits
-from minegnk.config import get_settings
-from minegnk.db.engine import session_scope
-from minegnk.services import catalog, requests
-from tests.api.conftest import add_network_snapshot, add_node, create_account, make_address
+from tests.api.conftest import SeededApi, add_node, make_address
 
 MAX_EXAMPLES = 15
 # What the API promises: no 5xx, and status, content type, headers and body as documented. (Schemathesis's
@@ -27,25 +21,10 @@ CHECKS = [checks.not_a_server_error, checks.status_code_conformance, checks.cont
           checks.response_headers_conformance, checks.response_schema_conformance]
 
 
-def prepare(database: str) -> tuple[object, dict[str, str]]:
-    app = create_app(get_settings(), init_db=False)
-    deps.configure(get_settings().resolved_secret('jwt_secret'),
-                   limits=Limits(auth_per_minute=1_000_000, api_per_minute=1_000_000, refresh_per_minute=1_000_000))
-    admin = create_account('admin@example.com', admin=True)
-    alice = create_account('alice@example.com')
-    add_network_snapshot()
-    add_node(alice.id, make_address(1), epochs=[(58, 10**9, 5)])
-    add_node(admin.id, make_address(2))
-    with session_scope() as db:
-        catalog.ensure_default_catalog(db)
-        requests.create_request(db, user_id=alice.id, idempotency_key='fuzz-request-0001', gpu_type='H100',
-                                quantity=1)
-    return app, {'Authorization': f'Bearer {admin.token}'}
-
-
-def test_api_never_fails_and_matches_its_schema(database):
-    app, auth = prepare(database)
-    schema = schemathesis.openapi.from_asgi('/api/openapi.json', app)
+def test_api_never_fails_and_matches_its_schema(seeded_api: SeededApi):
+    add_node(seeded_api.admin.id, make_address(2))
+    auth = seeded_api.admin.headers
+    schema = schemathesis.openapi.from_asgi('/api/openapi.json', seeded_api.app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) == 21
     failures: dict[str, str] = {}

@@ -18,20 +18,15 @@ import pytest
 import uvicorn
 from sqlalchemy import func, select
 
-from minegnk.api import deps
-from minegnk.api.app import create_app
-from minegnk.api.ratelimit import Limits
 from minegnk.api.request_guard import MAX_BODY_BYTES
-from minegnk.config import get_settings
-from minegnk.db import engine as db_engine
 from minegnk.db.engine import session_scope
 from minegnk.db.models import Base
-from minegnk.services import catalog, requests
-from tests.api.conftest import Account, add_network_snapshot, add_node, create_account, make_address
-from tests.conftest import _truncate_all
+from tests.api.conftest import Account, SeededApi, make_address
 
 TEN_MB = 10 * 1024 * 1024
 HUGE = 10**30
+
+pytestmark = pytest.mark.parametrize('database', ['postgresql'], indirect=True)  # PostgreSQL only
 
 
 @dataclass
@@ -41,7 +36,6 @@ class Api:
     admin: Account
     alice: Account
     request_id: int
-    node_address: str
 
 
 def error_of(response: httpx.Response) -> dict:
@@ -56,24 +50,11 @@ def table_counts() -> dict[str, int]:
 
 
 @pytest.fixture
-def api(postgres_url: str) -> Iterator[Api]:
-    _truncate_all(postgres_url)
-    db_engine.init_database(postgres_url)
-    app = create_app(get_settings(), init_db=False)
-    deps.configure(get_settings().resolved_secret('jwt_secret'),
-                   limits=Limits(auth_per_minute=1_000_000, api_per_minute=1_000_000, refresh_per_minute=1_000_000))
-    admin = create_account('admin@example.com', admin=True)
-    alice = create_account('alice@example.com')
-    add_network_snapshot()
-    address = make_address(1)
-    add_node(alice.id, address, epochs=[(58, 10**9, 5)])
-    with session_scope() as db:
-        catalog.ensure_default_catalog(db)
-        view, _created = requests.create_request(db, user_id=alice.id, idempotency_key='bad-input-request-01',
-                                                 gpu_type='H100', quantity=1)
+def api(seeded_api: SeededApi) -> Iterator[Api]:
+    """The seeded API served by uvicorn on a loopback socket, with an HTTP client for it."""
     sock = socket.socket()
     sock.bind(('127.0.0.1', 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level='warning', lifespan='off'))
+    server = uvicorn.Server(uvicorn.Config(seeded_api.app, log_level='warning', lifespan='off'))
     thread = threading.Thread(target=server.run, kwargs={'sockets': [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -82,10 +63,9 @@ def api(postgres_url: str) -> Iterator[Api]:
         time.sleep(0.02)
     url = f'http://127.0.0.1:{sock.getsockname()[1]}'
     with httpx.Client(base_url=url, timeout=30) as client:
-        yield Api(url, client, admin, alice, view.id, address)
+        yield Api(url, client, seeded_api.admin, seeded_api.alice, seeded_api.request_id)
     server.should_exit = True
     thread.join(timeout=10)
-    db_engine.get_engine().dispose()
 
 
 # ------------------------------------------------------------------------------------------------ oversized bodies
