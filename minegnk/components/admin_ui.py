@@ -143,18 +143,6 @@ def listen(signal: Signal[Any], callback: Callable[[Any], Awaitable[None]]) -> N
     on_signal(signal, callback, name='admin live update')
 
 
-async def in_db(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
-    """Run ``fn(db, *args, **kwargs)`` in a unit of work on a worker thread (never on the event loop)."""
-    from nicegui import run
-
-    from minegnk.db.engine import session_scope
-
-    def work() -> Any:
-        with session_scope() as db:
-            return fn(db, *args, **kwargs)
-    return await run.io_bound(work)
-
-
 async def confirm(question: str, ok_label: str | None = None, *, danger: bool = False) -> bool:
     """Ask a yes/no question in a dialog attached to the page (not to the element that was clicked)."""
     with context.client.content, ui.dialog() as dialog, ui.card().classes('max-w-md'):

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 from nicegui import ui
 
-from minegnk.components.admin_ui import fmt_time, in_db
+from minegnk.components.admin_ui import fmt_time
+from minegnk.components.db_work import in_db
 from minegnk.components.locale import N_, _
 from minegnk.services import outbox
 

@@ -6,8 +6,9 @@ from typing import Any
 
 from nicegui import ui
 
-from minegnk.components.admin_ui import (STATUS_COLORS, ServerTable, admin_error, confirm, fmt_time, in_db, listen,
+from minegnk.components.admin_ui import (STATUS_COLORS, ServerTable, admin_error, confirm, fmt_time, listen,
                                          page_header, status_label, user_zone, zone_note)
+from minegnk.components.db_work import in_db
 from minegnk.components.frame import frame
 from minegnk.components.locale import _
 from minegnk.db.models import utcnow

@@ -6,7 +6,8 @@ from datetime import datetime
 
 from nicegui import ui
 
-from minegnk.components.admin_ui import admin_error, fmt_age, fmt_time, in_db, page_header, user_zone, zone_note
+from minegnk.components.admin_ui import admin_error, fmt_age, fmt_time, page_header, user_zone, zone_note
+from minegnk.components.db_work import in_db
 from minegnk.components.frame import frame
 from minegnk.components.locale import _
 from minegnk.db.models import utcnow

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from minegnk.components.admin_ui import (STATUS_COLORS, fmt_age, fmt_time, in_db, page_header, status_label,
+from minegnk.components.admin_ui import (STATUS_COLORS, fmt_age, fmt_time, page_header, status_label,
                                          user_zone, zone_note)
+from minegnk.components.db_work import in_db
 from minegnk.components.delivery_admin import delivery_section
 from minegnk.components.frame import frame
 from minegnk.components.locale import _
