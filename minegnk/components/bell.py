@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from nicegui import run, ui
+from nicegui import ui
 
+from minegnk.components.db_work import in_db
 from minegnk.components.live_updates import on_signal
 from minegnk.components.locale import _
-from minegnk.db.engine import session_scope
 from minegnk.services import notifications
 from minegnk.services.sessions import SessionUser
-
-
-def _unread(user_id: int) -> int:
-    with session_scope() as db:
-        return notifications.unread_count(db, user_id)
 
 
 def notification_bell(user: SessionUser) -> None:
@@ -24,7 +19,7 @@ def notification_bell(user: SessionUser) -> None:
         badge.set_visibility(False)
 
     async def load() -> None:
-        count = await run.io_bound(_unread, user.user_id)
+        count = await in_db(notifications.unread_count, user.user_id)
         if count is None or badge.is_deleted:
             return
         badge.set_text(str(count) if count < 100 else '99+')

@@ -6,12 +6,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from nicegui import app, run, ui
+from nicegui import app, ui
 
 from minegnk import i18n
 from minegnk.components.bell import notification_bell
+from minegnk.components.db_work import in_db
 from minegnk.components.locale import N_, _, current_language
-from minegnk.db.engine import session_scope
 from minegnk.services import accounts
 from minegnk.services.sessions import SessionUser
 from minegnk.web import auth
@@ -120,17 +120,11 @@ def language_menu() -> None:
 async def switch_language(language: str, user: SessionUser | None) -> None:
     app.storage.user[auth.LANGUAGE_KEY] = language
     if user is not None:
-        def store() -> None:
-            with session_scope() as db:
-                accounts.set_language(db, user.user_id, language)
-        await run.io_bound(store)
+        await in_db(accounts.set_language, user.user_id, language)
     ui.navigate.reload()
 
 
 async def logout(user: SessionUser) -> None:
-    def end_session() -> None:
-        with session_scope() as db:
-            accounts.logout(db, user.token_hash)
     app.storage.user.pop(auth.TOKEN_KEY, None)
-    await run.io_bound(end_session)
+    await in_db(accounts.logout, user.token_hash)
     ui.navigate.to(auth.LOGIN_PATH)

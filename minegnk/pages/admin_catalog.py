@@ -3,21 +3,16 @@ order, and new GPU types. Admins only; the service checks again and audits every
 
 from __future__ import annotations
 
-from nicegui import run, ui
+from nicegui import ui
 
+from minegnk.components.db_work import in_db
 from minegnk.components.frame import frame
 from minegnk.components.locale import _
 from minegnk.components.request_ui import error_message, format_price, format_time, zone_caption
-from minegnk.db.engine import session_scope
 from minegnk.services import catalog
 from minegnk.services.catalog import CatalogError, CatalogItem
 from minegnk.services.sessions import SessionUser
 from minegnk.web import auth
-
-
-def _load() -> list[CatalogItem]:
-    with session_scope() as db:
-        return catalog.list_entries(db)
 
 
 def register() -> None:
@@ -38,12 +33,12 @@ def register() -> None:
                     _entry_card(item, user, reload)
 
             async def reload() -> None:
-                items = await run.io_bound(_load)
+                items = await in_db(catalog.list_entries)
                 if items is not None:
                     entries.refresh(items)
 
             spinner = ui.spinner(size='lg')
-            items = await run.io_bound(_load)
+            items = await in_db(catalog.list_entries)
             spinner.delete()
             entries(items or [])
             _add_form(user, reload)
@@ -74,13 +69,9 @@ def _entry_card(item: CatalogItem, user: SessionUser, reload) -> None:  # noqa: 
                 if not (price.validate() & order.validate()):
                     return
                 button.props('loading')
-
-                def apply() -> CatalogItem:
-                    with session_scope() as db:
-                        return catalog.update_entry(db, actor_id=user.user_id, entry_id=item.id, price=price.value,
-                                                    visible=visible.value, sort_order=order.value, name=name.value)
                 try:
-                    await run.io_bound(apply)
+                    await in_db(catalog.update_entry, actor_id=user.user_id, entry_id=item.id, price=price.value,
+                                visible=visible.value, sort_order=order.value, name=name.value)
                 except CatalogError as e:
                     target = {'price': price, 'sort_order': order, 'name': name}.get(e.field or '')
                     if target is not None:
@@ -117,13 +108,9 @@ def _add_form(user: SessionUser, reload) -> None:  # noqa: ANN001
         async def add() -> None:
             for element in (code, name, vram, price):
                 element.error = None
-
-            def apply() -> CatalogItem:
-                with session_scope() as db:
-                    return catalog.add_entry(db, actor_id=user.user_id, code=code.value, name=name.value,
-                                             vram_gb=vram.value, price=price.value)
             try:
-                item = await run.io_bound(apply)
+                item = await in_db(catalog.add_entry, actor_id=user.user_id, code=code.value, name=name.value,
+                                   vram_gb=vram.value, price=price.value)
             except CatalogError as e:
                 target = {'code': code, 'name': name, 'vram_gb': vram, 'price': price}.get(e.field or '')
                 if target is not None:

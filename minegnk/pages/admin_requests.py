@@ -7,13 +7,13 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from fastapi import Request
-from nicegui import context, run, ui
+from nicegui import context, ui
 
+from minegnk.components.db_work import in_db
 from minegnk.components.frame import frame
 from minegnk.components.locale import N_, _, _n
 from minegnk.components.request_ui import (STATUS_LABELS, error_message, format_time, on_requests_changed,
                                            plain_text, status_badge, user_zone, zone_caption)
-from minegnk.db.engine import session_scope
 from minegnk.pages.requests import request_details, request_summary
 from minegnk.services import catalog, requests
 from minegnk.services.requests import QueueFilter, RequestError, RequestView
@@ -22,16 +22,6 @@ from minegnk.web import auth
 
 AGE_CLASSES = {'normal': '', 'warning': 'border-l-4 border-amber-500', 'critical': 'border-l-4 border-red-600'}
 ACTION_LABELS = {'in_progress': N_('Start work'), 'completed': N_('Mark completed'), 'rejected': N_('Reject')}
-
-
-def _load(flt: QueueFilter) -> list[RequestView]:
-    with session_scope() as db:
-        return requests.list_queue(db, flt)
-
-
-def _gpu_codes() -> list[str]:
-    with session_scope() as db:
-        return [e.code for e in catalog.list_entries(db)]
 
 
 def _parse_day(raw: str | None) -> date | None:
@@ -59,7 +49,7 @@ def register() -> None:
         with frame(_('Request queue'), user):
             ui.label(_('Request queue')).classes('text-2xl font-semibold').mark('page-title')
             zone_caption(user)
-            codes = await run.io_bound(_gpu_codes) or []
+            codes = [e.code for e in await in_db(catalog.list_entries) or []]
             with ui.card().classes('w-full p-3'):
                 with ui.row().classes('w-full gap-3 items-end'):
                     status = ui.select({'open': _('Open (pending or in progress)'), '': _('All statuses')}
@@ -106,7 +96,7 @@ def register() -> None:
                 nonlocal loads
                 loads += 1
                 mine = loads
-                views = await run.io_bound(_load, current_filter())
+                views = await in_db(requests.list_queue, current_filter())
                 if views is not None and mine == loads:
                     queue.refresh(views)
 
@@ -117,7 +107,7 @@ def register() -> None:
             email.on('clear', reload)
 
             spinner = ui.spinner(size='lg')
-            views = await run.io_bound(_load, current_filter())
+            views = await in_db(requests.list_queue, current_filter())
             spinner.delete()
             queue(views or [])
             on_requests_changed(reload, owner_id=None)
@@ -194,13 +184,9 @@ async def _change_status(view: RequestView, target: str, user: SessionUser, ip: 
         dialog.delete()
         if reason_value is None:
             return
-
-    def apply() -> None:
-        with session_scope() as db:
-            requests.transition(db, actor_id=user.user_id, request_id=view.id, to_status=target, reason=reason_value,
-                                ip=ip)
     try:
-        await run.io_bound(apply)
+        await in_db(requests.transition, actor_id=user.user_id, request_id=view.id, to_status=target,
+                    reason=reason_value, ip=ip)
     except RequestError as e:
         ui.notify(error_message(e.code), type='warning')
     else:
@@ -225,13 +211,9 @@ async def _write_comment(view: RequestView, user: SessionUser, ip: str | None, r
     if result is None:
         return
     chosen, text = result
-
-    def apply() -> None:
-        with session_scope() as db:
-            requests.add_comment(db, actor_id=user.user_id, request_id=view.id, body=text, internal=chosen == 'note',
-                                 ip=ip)
     try:
-        await run.io_bound(apply)
+        await in_db(requests.add_comment, actor_id=user.user_id, request_id=view.id, body=text,
+                    internal=chosen == 'note', ip=ip)
     except RequestError as e:
         ui.notify(error_message(e.code), type='warning')
     else:

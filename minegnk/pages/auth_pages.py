@@ -7,12 +7,13 @@ from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
-from nicegui import app, run, ui
+from nicegui import app, ui
+from sqlalchemy.orm import Session
 
+from minegnk.components.db_work import in_db
 from minegnk.components.frame import frame
 from minegnk.components.locale import _, current_language
 from minegnk.components.messages import error_text
-from minegnk.db.engine import session_scope
 from minegnk.services import accounts
 from minegnk.services.sessions import SessionUser
 from minegnk.web import auth
@@ -22,13 +23,13 @@ def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-async def sign_in(work: Callable[[], accounts.LoginResult], *, button: ui.button, error: ui.label, persistent: bool,
-                  target: str) -> None:
+async def sign_in(work: Callable[[Session], accounts.LoginResult], *, button: ui.button, error: ui.label,
+                  persistent: bool, target: str) -> None:
     """Run the login (or register + login) off the event loop, show its error, or hand the session to the browser."""
     error.set_visibility(False)
     button.props('loading')
     try:
-        result = await run.io_bound(work)
+        result = await in_db(work)
     except accounts.AccountError as e:
         error.set_text(error_text(e.code, retry_after=e.retry_after))
         error.set_visibility(True)
@@ -66,10 +67,9 @@ def register() -> None:
                 error.set_visibility(False)
 
                 async def submit() -> None:
-                    def do_login() -> accounts.LoginResult:
-                        with session_scope() as db:
-                            return accounts.login(db, email.value, password.value, persistent=remember.value,
-                                                  ip=ip, user_agent=agent)
+                    def do_login(db: Session) -> accounts.LoginResult:
+                        return accounts.login(db, email.value, password.value, persistent=remember.value, ip=ip,
+                                              user_agent=agent)
                     await sign_in(do_login, button=button, error=error, persistent=remember.value, target=target)
 
                 password.on('keydown.enter', submit)
@@ -107,10 +107,9 @@ def register() -> None:
                         return
                     language = current_language()
 
-                    def do_register() -> accounts.LoginResult:
-                        with session_scope() as db:
-                            accounts.register(db, email.value, password.value, language=language, ip=ip)
-                            return accounts.login(db, email.value, password.value, ip=ip, user_agent=agent)
+                    def do_register(db: Session) -> accounts.LoginResult:
+                        accounts.register(db, email.value, password.value, language=language, ip=ip)
+                        return accounts.login(db, email.value, password.value, ip=ip, user_agent=agent)
                     await sign_in(do_register, button=button, error=error, persistent=False, target=target)
 
                 confirm.on('keydown.enter', submit)

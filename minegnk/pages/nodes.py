@@ -14,9 +14,11 @@ from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from nicegui import run, ui
+from sqlalchemy.orm import Session
 
 from minegnk.components import charts
 from minegnk.components.amounts import amount, gnk_full_text, gnk_text, number_text, percent_text, rate_text
+from minegnk.components.db_work import in_db
 from minegnk.components.frame import frame
 from minegnk.components.freshness import (ago_text, datetime_text, freshness_stamp, learn_browser_timezone,
                                           page_timezone, source_label, stale_text)
@@ -44,9 +46,8 @@ PERIODS = {'24h': (timedelta(hours=24), N_('24 hours')), '7d': (timedelta(days=7
 
 
 # ================================================================================================= My nodes
-def load_list(user_id: int) -> tuple[list[NodeSummary], rate_service.Rates]:
-    with session_scope() as db:
-        return node_reads.user_nodes(db, user_id), rate_service.current_rates(db)
+def load_list(db: Session, user_id: int) -> tuple[list[NodeSummary], rate_service.Rates]:
+    return node_reads.user_nodes(db, user_id), rate_service.current_rates(db)
 
 
 def node_href(address: str) -> str:
@@ -215,7 +216,7 @@ class NodesPage:
         ui.download.content(data, f'minegnk-nodes-{stamp}.csv', 'text/csv')
 
     async def reload(self) -> None:
-        self.summaries, self.rates = await run.io_bound(load_list, self.user.user_id)
+        self.summaries, self.rates = await in_db(load_list, self.user.user_id)
         self.apply(self.query, push_url=False)
 
 
@@ -260,20 +261,14 @@ class DetailData:
     epoch_points: list[node_reads.StatusPoint]
 
 
-def load_detail(address: str, user_id: int, is_admin: bool) -> DetailData | None:
-    with session_scope() as db:
-        detail = node_reads.node_detail(db, address, user_id=user_id, is_admin=is_admin)
-        if detail is None:
-            return None
-        epoch = detail.view.get('epoch_id')
-        points = node_reads.status_history(db, detail.summary.node_id, since=utcnow() - timedelta(days=3))
-        points = [p for p in points if epoch is not None and p.epoch_id == epoch]
-        return DetailData(detail, node_reads.network_status(db), rate_service.current_rates(db), points)
-
-
-def load_history(node_id: int, period: str) -> list[node_reads.StatusPoint]:
-    with session_scope() as db:
-        return node_reads.status_history(db, node_id, since=utcnow() - PERIODS[period][0])
+def load_detail(db: Session, address: str, user_id: int, is_admin: bool) -> DetailData | None:
+    detail = node_reads.node_detail(db, address, user_id=user_id, is_admin=is_admin)
+    if detail is None:
+        return None
+    epoch = detail.view.get('epoch_id')
+    points = node_reads.status_history(db, detail.summary.node_id, since=utcnow() - timedelta(days=3))
+    points = [p for p in points if epoch is not None and p.epoch_id == epoch]
+    return DetailData(detail, node_reads.network_status(db), rate_service.current_rates(db), points)
 
 
 def load_uptimes(node_id: int) -> dict[str, Any]:
@@ -304,7 +299,7 @@ class NodeDetailPage:
         return self.data.detail.view
 
     async def reload(self) -> None:
-        loaded = await run.io_bound(lambda: (load_detail(self.address, self.user.user_id, self.user.is_admin),))
+        loaded = await in_db(lambda db: (load_detail(db, self.address, self.user.user_id, self.user.is_admin),))
         if loaded is None:  # the app is shutting down
             return
         data = loaded[0]
@@ -319,7 +314,8 @@ class NodeDetailPage:
             await self.load_history()
 
     async def load_history(self) -> None:
-        self.history = await run.io_bound(load_history, self.s.node_id, self.period)
+        self.history = await in_db(node_reads.status_history, self.s.node_id,
+                                   since=utcnow() - PERIODS[self.period][0])
         self.uptimes = await run.io_bound(load_uptimes, self.s.node_id)
         self.history_panel.refresh()
 
@@ -597,7 +593,7 @@ def register() -> None:
     @auth.protected_page('/nodes')
     async def my_nodes(request: Request, user: SessionUser) -> None:
         tz = page_timezone(user)
-        summaries, rates = await run.io_bound(load_list, user.user_id)
+        summaries, rates = await in_db(load_list, user.user_id)
         view = NodesPage(user, dash.NodeQuery.from_params(dict(request.query_params)), summaries, rates, tz)
         with frame(_('My nodes'), user):
             ui.label(_('My nodes')).classes('text-2xl font-semibold').mark('page-title')
@@ -621,7 +617,7 @@ def register() -> None:
 
     @auth.protected_page('/nodes/{address}')
     async def node_details(request: Request, user: SessionUser, address: str) -> None:
-        data = await run.io_bound(load_detail, address[:100], user.user_id, user.is_admin)
+        data = await in_db(load_detail, address[:100], user.user_id, user.is_admin)
         if data is None:
             from minegnk.pages.errors import render_error
             render_error(404, user)  # the same page whether the node is missing or someone else's

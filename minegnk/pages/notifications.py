@@ -8,14 +8,14 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from nicegui import run, ui
+from nicegui import ui
 
+from minegnk.components.db_work import in_db
 from minegnk.components.frame import frame
 from minegnk.components.live_updates import on_signal
 from minegnk.components.locale import N_, _, current_language
 from minegnk.components.request_ui import format_time, user_zone, zone_caption
 from minegnk.config import get_settings
-from minegnk.db.engine import session_scope
 from minegnk.notify.render import render
 from minegnk.services import notifications, notify_settings
 from minegnk.services.accounts import AccountError
@@ -62,12 +62,8 @@ def register() -> None:
             zone_caption(user)
             listing = ui.column().classes('w-full gap-2').mark('notification-list')
 
-            def load() -> list[notifications.NotificationView]:
-                with session_scope() as db:
-                    return notifications.list_for_user(db, user.user_id)
-
             async def reload() -> None:
-                rows = await run.io_bound(load)
+                rows = await in_db(notifications.list_for_user, user.user_id)
                 if rows is None:
                     return
                 listing.clear()
@@ -96,10 +92,7 @@ def register() -> None:
                                 .mark(f'mark-read-{row.id}')
 
             async def mark(ids: list[int] | None) -> None:
-                def apply() -> int:
-                    with session_scope() as db:
-                        return notifications.mark_read(db, user.user_id, ids)
-                await run.io_bound(apply)
+                await in_db(notifications.mark_read, user.user_id, ids)
                 await reload()
 
             _listen(user.user_id, reload)
@@ -111,14 +104,10 @@ def register() -> None:
         own = target == user.user_id
         with frame(_('Notification settings'), user):
             ui.label(_('Notification settings')).classes('text-2xl font-semibold').mark('page-title')
-
-            def load() -> ChannelSettings | None:
-                with session_scope() as db:
-                    try:
-                        return notify_settings.get_settings_view(db, target)
-                    except AccountError:
-                        return None
-            view = await run.io_bound(load)
+            try:
+                view = await in_db(notify_settings.get_settings_view, target)
+            except AccountError:
+                view = None
             if view is None:
                 ui.label(error_text('not_found')).mark('settings-missing')
                 return
@@ -170,18 +159,12 @@ def _telegram_section(user: SessionUser, view: ChannelSettings) -> None:
                 ui.button(_('Link Telegram'), icon='link', on_click=link).mark('telegram-link')
 
         async def link() -> None:
-            def apply() -> str:
-                with session_scope() as db:
-                    return notify_settings.start_telegram_link(db, user.user_id)
-            code = await run.io_bound(apply)
+            code = await in_db(notify_settings.start_telegram_link, user.user_id)
             if code:
                 draw(False, code)
 
         async def unlink() -> None:
-            def apply() -> bool:
-                with session_scope() as db:
-                    return notify_settings.unlink_telegram(db, user.user_id)
-            await run.io_bound(apply)
+            await in_db(notify_settings.unlink_telegram, user.user_id)
             draw(False, None)
             ui.notify(_('Telegram unlinked.'), type='positive')
 
@@ -212,14 +195,9 @@ def _channels_section(user: SessionUser, view: ChannelSettings) -> None:
             for element in fields.values():
                 element.error = None
             error.set_visibility(False)
-
-            def apply() -> ChannelSettings:
-                with session_scope() as db:
-                    return notify_settings.update_channels(db, user.user_id, discord_webhook=discord.value,
-                                                           quiet_from=quiet_from.value, quiet_to=quiet_to.value,
-                                                           digest_hour=digest.value)
             try:
-                result = await run.io_bound(apply)
+                result = await in_db(notify_settings.update_channels, user.user_id, discord_webhook=discord.value,
+                                     quiet_from=quiet_from.value, quiet_to=quiet_to.value, digest_hour=digest.value)
             except AccountError as e:
                 for name, code in (getattr(e, 'errors', None) or {}).items():
                     target = fields.get('discord_webhook' if name == 'discord_webhook_url' else name)
@@ -285,14 +263,10 @@ def _nodes_section(user: SessionUser, view: ChannelSettings) -> None:
                         error.set_text(error_text(e.code))
                         error.set_visibility(True)
                         return
-
-                    def apply() -> notify_settings.NodeSilence:
-                        with session_scope() as db:
-                            return notify_settings.set_node_silence(
-                                db, actor_id=user.user_id, user_id=view.user_id, node_id=node_id, muted_until=muted,
-                                maintenance_from=window[0], maintenance_to=window[1])
                     try:
-                        result = await run.io_bound(apply)
+                        result = await in_db(notify_settings.set_node_silence, actor_id=user.user_id,
+                                             user_id=view.user_id, node_id=node_id, muted_until=muted,
+                                             maintenance_from=window[0], maintenance_to=window[1])
                     except AccountError as e:
                         error.set_text(error_text(e.code))
                         error.set_visibility(True)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
-from nicegui import run, ui
+from nicegui import ui
 
+from minegnk.components.db_work import in_db
 from minegnk.components.frame import frame
 from minegnk.components.locale import _
 from minegnk.components.request_ui import error_message
-from minegnk.db.engine import session_scope
 from minegnk.services import password_reset
 from minegnk.services.accounts import AccountError
 from minegnk.services.sessions import SessionUser
@@ -39,13 +39,8 @@ def register() -> None:
                 async def submit() -> None:
                     error.set_visibility(False)
                     button.props('loading')
-
-                    def apply() -> bool:
-                        with session_scope() as db:
-                            password_reset.request_reset(db, email.value, ip=ip)
-                        return True
-                    try:
-                        sent = await run.io_bound(apply)
+                    try:  # True once done; None only while the app shuts down
+                        sent = await in_db(lambda db: password_reset.request_reset(db, email.value, ip=ip) or True)
                     except AccountError as e:
                         error.set_text(error_message(e.code))
                         error.set_visibility(True)
@@ -62,11 +57,7 @@ def register() -> None:
     @auth.protected_page('/password/reset', public=True)
     async def reset(request: Request, user: SessionUser | None, token: str = '') -> None:
         ip = request.client.host if request.client else None
-
-        def check() -> bool:
-            with session_scope() as db:
-                return password_reset.token_valid(db, token)
-        valid = await run.io_bound(check)
+        valid = await in_db(password_reset.token_valid, token)
         with frame(_('Choose a new password'), user):
             with ui.card().classes('w-full max-w-sm mx-auto mt-4 sm:mt-12 p-6 gap-3'):
                 ui.label(_('Choose a new password')).classes('text-xl font-semibold')
@@ -92,12 +83,8 @@ def register() -> None:
                         error.set_text(error_message('passwords_differ'))
                         error.set_visibility(True)
                         return
-
-                    def apply() -> int:
-                        with session_scope() as db:
-                            return password_reset.reset_password(db, token, new.value, ip=ip)
                     try:
-                        result = await run.io_bound(apply)
+                        result = await in_db(password_reset.reset_password, token, new.value, ip=ip)
                     except AccountError as e:
                         error.set_text(_('This link is invalid, already used or expired.')
                                        if e.code == 'reset_link_invalid' else error_message(e.code))

@@ -10,8 +10,10 @@ from typing import Any
 
 from fastapi import Request
 from nicegui import app, context, run, ui
+from sqlalchemy.orm import Session
 
 from minegnk import i18n
+from minegnk.components.db_work import in_db
 from minegnk.components.frame import frame
 from minegnk.components.locale import N_, _
 from minegnk.components.request_ui import error_message, format_time, zone_caption
@@ -45,11 +47,10 @@ class SessionRow:
     persistent: bool
 
 
-def _load(user_id: int) -> tuple[ProfileView, list[SessionRow]]:
-    with session_scope() as db:
-        rows = [SessionRow(s.token_hash, s.created_at, s.last_seen_at, s.ip, s.user_agent, s.persistent)
-                for s in sessions.active_sessions(db, user_id)]
-        return profile.get_profile(db, user_id), rows
+def _load(db: Session, user_id: int) -> tuple[ProfileView, list[SessionRow]]:
+    rows = [SessionRow(s.token_hash, s.created_at, s.last_seen_at, s.ip, s.user_agent, s.persistent)
+            for s in sessions.active_sessions(db, user_id)]
+    return profile.get_profile(db, user_id), rows
 
 
 def _section(title: str, icon: str, marker: str) -> ui.card:
@@ -92,7 +93,7 @@ def register() -> None:
         with frame(_('Profile'), user):
             ui.label(_('Profile')).classes('text-2xl font-semibold').mark('page-title')
             spinner = ui.spinner(size='lg')
-            loaded = await run.io_bound(_load, user.user_id)
+            loaded = await in_db(_load, user.user_id)
             spinner.delete()
             if loaded is None:
                 return
@@ -120,13 +121,9 @@ def _email_section(user: SessionUser, view: ProfileView, ip: str | None) -> None
         async def submit() -> None:
             _clear(fields, error)
             button.props('loading')
-
-            def apply() -> ProfileView:
-                with session_scope() as db:
-                    return profile.change_email(db, user.user_id, current_password=password.value,
-                                                new_email=new_email.value, ip=ip)
             try:
-                result = await run.io_bound(apply)
+                result = await in_db(profile.change_email, user.user_id, current_password=password.value,
+                                     new_email=new_email.value, ip=ip)
             except AccountError as e:
                 _show_error(e, fields, error)
                 return
@@ -173,14 +170,10 @@ def _preferences_section(user: SessionUser, view: ProfileView) -> None:
         async def submit() -> None:
             _clear(fields, error)
             button.props('loading')
-
-            def apply() -> ProfileView:
-                with session_scope() as db:
-                    return profile.update_preferences(db, user.user_id, telegram=telegram.value,
-                                                      discord=discord.value, currency=currency.value,
-                                                      timezone=timezone.value, language=language.value)
             try:
-                result = await run.io_bound(apply)
+                result = await in_db(profile.update_preferences, user.user_id, telegram=telegram.value,
+                                     discord=discord.value, currency=currency.value, timezone=timezone.value,
+                                     language=language.value)
             except AccountError as e:
                 _show_error(e, fields, error)
                 return
@@ -233,12 +226,8 @@ def _notifications_section(user: SessionUser, view: ProfileView) -> None:
             prefs = {event: [c for c in profile.NOTIFICATION_CHANNELS if boxes[(event, c)].value]
                      for event in profile.NOTIFICATION_EVENTS}
             button.props('loading')
-
-            def apply() -> ProfileView:
-                with session_scope() as db:
-                    return profile.set_notification_prefs(db, user.user_id, prefs)
             try:
-                await run.io_bound(apply)
+                await in_db(profile.set_notification_prefs, user.user_id, prefs)
             except AccountError as e:
                 _show_error(e, {}, error)
                 return
@@ -268,13 +257,9 @@ def _password_section(user: SessionUser) -> None:
                 repeat.error = error_message('passwords_differ')
                 return
             button.props('loading')
-
-            def apply() -> int:
-                with session_scope() as db:
-                    return profile.change_password(db, user.user_id, current_password=current.value,
-                                                   new_password=new.value, keep_token_hash=user.token_hash)
             try:
-                ended = await run.io_bound(apply)
+                ended = await in_db(profile.change_password, user.user_id, current_password=current.value,
+                                    new_password=new.value, keep_token_hash=user.token_hash)
             except AccountError as e:
                 _show_error(e, fields, error)
                 return
@@ -306,12 +291,8 @@ def _sessions_section(user: SessionUser, rows: list[SessionRow]) -> None:
 
         async def sign_out_others() -> None:
             button.props('loading')
-
-            def apply() -> int:
-                with session_scope() as db:
-                    return profile.sign_out_other_sessions(db, user.user_id, keep_token_hash=user.token_hash)
             try:
-                ended = await run.io_bound(apply)
+                ended = await in_db(profile.sign_out_other_sessions, user.user_id, keep_token_hash=user.token_hash)
             finally:
                 button.props(remove='loading')
             if ended is None:
@@ -367,13 +348,9 @@ async def _delete_dialog(user: SessionUser, ip: str | None) -> None:
             async def confirm() -> None:
                 _clear({'password': password}, error)
                 button.props('loading')
-
-                def apply() -> bool:
-                    with session_scope() as db:
-                        profile.delete_account(db, user.user_id, password=password.value, ip=ip)
-                    return True
-                try:
-                    done = await run.io_bound(apply)
+                try:  # True once done; None only while the app shuts down
+                    done = await in_db(
+                        lambda db: profile.delete_account(db, user.user_id, password=password.value, ip=ip) or True)
                 except AccountError as e:
                     _show_error(e, {'password': password}, error)
                     return

@@ -5,28 +5,18 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from nicegui import context, run, ui
+from nicegui import context, ui
 
+from minegnk.components.db_work import in_db
 from minegnk.components.frame import frame
 from minegnk.components.locale import _
 from minegnk.components.request_ui import (NETWORK_LABELS, REGION_LABELS, STATUS_LABELS, error_message, format_money,
                                            format_price, format_time, on_requests_changed, plain_text, status_badge,
                                            zone_caption)
-from minegnk.db.engine import session_scope
 from minegnk.services import catalog, requests
 from minegnk.services.requests import RequestError, RequestView
 from minegnk.services.sessions import SessionUser
 from minegnk.web import auth
-
-
-def _load_catalog() -> list[catalog.CatalogItem]:
-    with session_scope() as db:
-        return catalog.list_entries(db, visible_only=True)
-
-
-def _load_mine(user_id: int) -> list[RequestView]:
-    with session_scope() as db:
-        return requests.list_for_user(db, user_id)
 
 
 def _field_error(check: Any, *args: Any) -> str | None:
@@ -75,7 +65,7 @@ def register() -> None:
             container = ui.column().classes('w-full max-w-2xl gap-4')
         with container:
             spinner = ui.spinner(size='lg')
-        items = await run.io_bound(_load_catalog)
+        items = await in_db(catalog.list_entries, visible_only=True)
         spinner.delete()
         if items is None:  # shutting down
             return
@@ -110,12 +100,12 @@ def register() -> None:
                 nonlocal loads
                 loads += 1
                 mine = loads
-                views = await run.io_bound(_load_mine, user.user_id)
+                views = await in_db(requests.list_for_user, user.user_id)
                 if views is not None and mine == loads:  # a newer reload has started meanwhile: it wins
                     request_list.refresh(views)
 
             spinner = ui.spinner(size='lg')
-            views = await run.io_bound(_load_mine, user.user_id)
+            views = await in_db(requests.list_for_user, user.user_id)
             spinner.delete()
             request_list(views or [])
             on_requests_changed(reload, owner_id=user.user_id)
@@ -173,15 +163,11 @@ def _draw_form(container: ui.column, user: SessionUser, items: list[catalog.Cata
             busy = True
             button.disable()  # a second click meanwhile does nothing; the idempotency key covers the rest
             button.props('loading')
-
-            def create() -> tuple[RequestView, bool]:
-                with session_scope() as db:
-                    return requests.create_request(
-                        db, user_id=user.user_id, idempotency_key=idempotency_key, gpu_type=gpu.value,
-                        quantity=quantity.value, budget_min=budget_min.value, budget_max=budget_max.value,
-                        network=network.value, region=region.value, comments=comments.value)
             try:
-                result = await run.io_bound(create)
+                result = await in_db(
+                    requests.create_request, user_id=user.user_id, idempotency_key=idempotency_key, gpu_type=gpu.value,
+                    quantity=quantity.value, budget_min=budget_min.value, budget_max=budget_max.value,
+                    network=network.value, region=region.value, comments=comments.value)
             except RequestError as e:
                 for name, code in e.errors.items():
                     if name in fields:
@@ -262,12 +248,8 @@ async def _confirm_cancel(view: RequestView, user: SessionUser, on_change: Any) 
     dialog.delete()
     if not confirmed:
         return
-
-    def cancel() -> None:
-        with session_scope() as db:
-            requests.cancel_request(db, user_id=user.user_id, request_id=view.id)
     try:
-        await run.io_bound(cancel)
+        await in_db(requests.cancel_request, user_id=user.user_id, request_id=view.id)
     except RequestError as e:
         ui.notify(error_message(e.code), type='warning')
     else:
