@@ -50,10 +50,26 @@ class SecurityHeadersMiddleware:
                     extra.append((b'strict-transport-security', b'max-age=31536000; includeSubDomains'))
                 headers += [(k, v) for k, v in extra if k not in names]
                 headers = _browser_session_cookie(scope, headers)
+                if scope['path'].startswith('/_nicegui/'):
+                    headers = _without_cookies(headers)
+                elif message.get('status', 200) >= 400 or b'set-cookie' in names:
+                    headers = _not_stored(headers)
                 message['headers'] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _without_cookies(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """NiceGUI marks every response under /_nicegui/ public and immutable (its outer middleware overrides ours), its
+    404 page too, which would start a session: a shared cache could then hand one visitor's session cookie to
+    others. Assets and their errors never set a cookie."""
+    return [(k, v) for k, v in headers if k.lower() != b'set-cookie']
+
+
+def _not_stored(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """An error, or a response that sets a cookie, is never stored by a cache."""
+    return [(k, v) for k, v in headers if k.lower() != b'cache-control'] + [(b'cache-control', b'no-store')]
 
 
 def _browser_session_cookie(scope: Scope, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:

@@ -49,3 +49,17 @@ def test_safe_next_only_allows_local_paths():
     for bad in (None, '', 'https://evil.example', '//evil.example', '/\\evil', 'javascript:alert(1)', 'nodes',
                 '/\x00x'):
         assert safe_next(bad) == '/'
+
+
+async def test_errors_and_responses_that_set_a_cookie_are_never_stored_by_a_cache(user: User):
+    from nicegui import __version__
+    # NiceGUI marks all of /_nicegui/ public and immutable, its 404 page included: that page must not start a session
+    missing = await user.http_client.get(f'/_nicegui/{__version__}/static/no-such-file.js')
+    assert missing.status_code == 404 and 'immutable' in missing.headers['cache-control']
+    assert 'set-cookie' not in missing.headers
+    page = await user.http_client.get('/login')
+    assert 'set-cookie' in page.headers and page.headers['cache-control'] == 'no-store'
+    user.http_client.cookies.clear()
+    static = await user.http_client.get(f'/_nicegui/{__version__}/static/nicegui.css')
+    assert static.status_code == 200 and 'set-cookie' not in static.headers
+    assert 'immutable' in static.headers['cache-control']
