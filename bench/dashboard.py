@@ -115,13 +115,15 @@ def start_portal(data_dir: Path, url: str) -> tuple[subprocess.Popen, str]:
     raise RuntimeError('portal did not start: ' + (data_dir / 'portal.log').read_text()[-2000:])
 
 
-def measure(base: str, loads: int, chromium: str) -> dict:
+def measure(base: str, loads: int, chromium: str, cpu_slowdown: float = 1) -> dict:
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, headless=True,
                                     args=['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'])
         context = browser.new_context(viewport={'width': 1280, 'height': 900})
         page = context.new_page()
+        if cpu_slowdown > 1:  # the browser's CPU as on a machine this many times slower (DevTools throttling)
+            context.new_cdp_session(page).send('Emulation.setCPUThrottlingRate', {'rate': cpu_slowdown})
         first_started = time.perf_counter()
         page.goto(f'{base}/login')
         page.get_by_label('Email').fill(EMAIL)
@@ -163,6 +165,8 @@ def main() -> None:
     parser.add_argument('--loads', type=int, default=10)
     parser.add_argument('--history-seconds', type=int, default=120, help='seconds between status-history rows')
     parser.add_argument('--database-url', help='default: a fresh SQLite file in a temporary directory')
+    parser.add_argument('--cpu-slowdown', type=float, default=1,
+                        help='run the browser as on a CPU this many times slower (Chrome DevTools throttling)')
     parser.add_argument('--chromium', default=os.environ.get('MINEGNK_TEST_CHROMIUM', '/usr/bin/chromium'))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix='minegnk-bench-') as tmp:
@@ -179,13 +183,14 @@ def main() -> None:
         process, base = start_portal(data_dir, url)
         try:
             started = time.perf_counter()
-            result = measure(base, args.loads, args.chromium)
+            result = measure(base, args.loads, args.chromium, args.cpu_slowdown)
             result['whole_browser_session_s'] = round(time.perf_counter() - started, 1)
         finally:
             process.terminate()
             process.wait(timeout=10)
     result.update(seeded)
-    result.update({'database': url.split(':')[0], 'nodes': NODES, 'days': DAYS, **machine.describe()})
+    result.update({'database': url.split(':')[0], 'nodes': NODES, 'days': DAYS, 'browser_cpu_slowdown': args.cpu_slowdown,
+                   **machine.describe()})
     print(json.dumps(result))
 
 
