@@ -561,7 +561,9 @@ class NodeDetailPage:
                 with ui.column().classes('w-full gap-1 py-2 border-b border-gray-100 dark:border-gray-800') \
                         .mark('job'):
                     with ui.row().classes('items-center gap-3'):
-                        ui.badge(str(job.get('status') or '?')).props('outline')
+                        label, colour = JOB_STATUSES.get(str(job.get('status')), (None, 'grey'))
+                        ui.badge(_(label) if label else str(job.get('status') or '?'), color=colour) \
+                            .props('outline').mark('job-status')
                         ui.label(str(job.get('model') or '—')).classes('font-medium break-all')
                         started = job.get('started_at')
                         ui.label(datetime_text(datetime.fromisoformat(started), self.tz) if isinstance(started, str)
@@ -575,6 +577,12 @@ class NodeDetailPage:
                         if job.get(key):
                             with ui.expansion(title).classes('w-full').props('dense'):
                                 ui.label(str(job[key])).classes('whitespace-pre-wrap break-words font-mono text-xs')
+
+
+# The chain's inference states (upstream-apis.md); an unknown one is shown as it came.
+JOB_STATUSES = {'FINISHED': (N_('Finished'), 'positive'), 'VALIDATED': (N_('Validated'), 'positive'),
+                'EXPIRED': (N_('Expired'), 'warning'), 'INVALIDATED': (N_('Invalidated'), 'negative'),
+                'STARTED': (N_('Started'), 'info'), 'VOTING': (N_('Being validated'), 'info')}
 
 
 def _allowed(critical: Any) -> Decimal:

@@ -281,6 +281,28 @@ async def test_node_details_overview_metrics_history_jobs(user: User):
     assert len(user.find(marker='epochs-table').elements.pop().rows) == 10
 
 
+async def test_jobs_tab_shows_each_job_with_its_state_in_words(user: User):
+    seeded = seed_twelve()
+    addr = address_of(seeded, 'node-01')
+    started = seeded['now'] - timedelta(minutes=3)
+    jobs = [{'id': 'inf-2', 'status': 'VALIDATED', 'model': 'Qwen/Qwen3-235B', 'started_at': started.isoformat(),
+             'block': 20, 'prompt_tokens': 12, 'completion_tokens': 300, 'validated_by': 'gonka1validator'},
+            {'id': 'inf-1', 'status': 'EXPIRED', 'model': 'Qwen/Qwen3-32B', 'started_at': None, 'block': 10,
+             'prompt_tokens': None, 'completion_tokens': None, 'validated_by': None},
+            {'id': 'inf-0', 'status': 'SOMETHING_NEW', 'model': None, 'started_at': None, 'block': 5,
+             'prompt_tokens': 1, 'completion_tokens': 2, 'validated_by': None}]
+    with session_scope() as db:
+        db.get(NodeStatsCache, seeded['ids'][addr]).recent_jobs = jobs
+    await log_in(user, 'alice@example.com', f'/nodes/{addr}')
+    await see(user, marker='node-title')
+    user.find(marker='node-tabs').elements.pop().set_value('jobs')
+    await see(user, marker='job')
+    assert len(user.find(marker='job').elements) == 3
+    assert sorted(b.text for b in user.find(marker='job-status').elements) == ['Expired', 'SOMETHING_NEW', 'Validated']
+    await see(user, 'Tokens: 12 prompt, 300 completion')
+    await see(user, 'Validated by gonka1validator')
+
+
 async def test_live_update_on_my_nodes(user: User):
     seeded = seed_twelve()
     await log_in(user, 'alice@example.com', '/nodes?status=jailed')
