@@ -249,7 +249,11 @@ def test_journey_3_jail_and_recovery_on_the_pages_in_the_bell_and_by_email(journ
 
     dashboard.goto(f'{journey.url}/')
     dashboard.get_by_text('2 of 2 healthy').wait_for()
-    unread = bell_count(dashboard)  # "node assigned" notices so far
+    # The "node assigned" notices so far. The bell loads its count after the page connects, so the cards can be
+    # drawn before it: read it once it shows (there is at least one unread notice), not before.
+    bell(dashboard).locator('.q-badge').wait_for(state='visible')
+    unread = bell_count(dashboard)
+    assert unread >= 2, unread
     mark_open_page(dashboard)
     node_page = dashboard.context.new_page()
     node_page.goto(f'{journey.url}/nodes/{address}')
