@@ -19,13 +19,11 @@ import asyncio
 import json
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from contextlib import closing
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -33,15 +31,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import machine  # noqa: E402  (bench/machine.py, beside this file)
+from processes import free_port  # noqa: E402
+
 EMAIL, PASSWORD = 'bench@example.com', 'correct horse battery'
 NODES, EPOCHS = 50, 20
 PATH = '/api/v1/nodes/my'
-
-
-def free_port() -> int:
-    with closing(socket.socket()) as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 def seed(url: str) -> None:
@@ -214,6 +209,7 @@ def main() -> None:
                                                port, args)))
     print(f'# {platform.node()} · {os.cpu_count()} CPUs · Python {platform.python_version()} · '
           f'{args.concurrency} connections · {args.seconds:g} s after {args.warmup:g} s warm-up · {NODES} nodes')
+    print(f'# machine {json.dumps(machine.describe())}')
     print('| server | requests/s | p50 ms | p99 ms | mean ms | non-200 |')
     print('|---|---:|---:|---:|---:|---:|')
     for r in results:

@@ -26,7 +26,6 @@ import logging
 import os
 import platform
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -44,16 +43,13 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 import socketio  # noqa: E402
 
+import machine  # noqa: E402  (bench/machine.py, beside this file)
+from processes import free_port, start_sim, wait_http  # noqa: E402
+
 PASSWORD = 'correct horse battery staple'
 ADMIN_EMAIL = 'admin@example.com'
 WS_PATH = '/_nicegui_ws/socket.io'
 LOG_TIME = re.compile(r'^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) ')
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 def rss_mb(pid: int) -> float:
@@ -61,30 +57,6 @@ def rss_mb(pid: int) -> float:
         if line.startswith('VmRSS:'):
             return int(line.split()[1]) / 1024
     raise RuntimeError(f'no VmRSS for {pid}')
-
-
-def wait_http(url: str, what: str, process: subprocess.Popen, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f'{what} exited with {process.returncode}')
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f'{what} did not start')
-
-
-def start_sim(participants: int) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    process = subprocess.Popen([sys.executable, '-m', 'minegnk.sim', '--port', str(port), '--participants',
-                                str(participants), '--speed', '0', '--no-scripted', '--log-level', 'warning'],
-                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f'http://127.0.0.1:{port}'
-    wait_http(f'{base}/_sim/state', 'simulator', process)
-    return process, base
 
 
 def portal_env(data_dir: Path, url: str, port: int, sim: str | None, **extra: str) -> dict[str, str]:
@@ -466,7 +438,7 @@ def main() -> None:
             ('portal RSS after the refresh, MB', r['rss_after_refresh_mb']),
             ('page loads answered 5xx (page not built within 3 s) and retried', r['page_loads_retried_after_5xx'])):
         print(f'| {label} | {value} |')
-    print(json.dumps(result))
+    print(json.dumps({**result, **machine.describe()}))
 
 
 if __name__ == '__main__':

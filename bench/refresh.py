@@ -14,8 +14,6 @@ import argparse
 import asyncio
 import json
 import resource
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import machine  # noqa: E402  (bench/machine.py, beside this file)
+from processes import start_sim  # noqa: E402
 
 from minegnk.db.engine import init_database, session_scope  # noqa: E402
 from minegnk.db.migrate import upgrade_to_head  # noqa: E402
@@ -37,29 +36,8 @@ from minegnk.upstream.probe import make_probe_client  # noqa: E402
 from minegnk.upstream.tracker import TrackerClient  # noqa: E402
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def start_sim(participants: int) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    process = subprocess.Popen([sys.executable, '-m', 'minegnk.sim', '--port', str(port), '--participants',
-                                str(participants), '--speed', '0', '--no-scripted', '--log-level', 'warning'],
-                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f'http://127.0.0.1:{port}'
-    for _ in range(300):
-        try:
-            if httpx.get(f'{base}/_sim/state', timeout=1).status_code == 200:
-                return process, base
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError('simulator did not start')
 
 
 def assign_nodes(base: str, count: int) -> None:
@@ -111,7 +89,7 @@ async def main() -> None:
                                                                    max_concurrency=4),
                               make_probe_client(max_connections=32))
         job = RefreshJob(upstreams)
-        first = await measure(job, base, 'first cycle')
+        await measure(job, base, 'first cycle')
         for i in range(30):  # settled epochs and hardware arrive within the per-cycle budget: catch up first
             row = await measure(job, base, f'catching up {i + 1}')
             if row['requests'] <= args.nodes + 5:

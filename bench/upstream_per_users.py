@@ -30,8 +30,8 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 from sqlalchemy import select, update  # noqa: E402
 
-from open_dashboards import (PASSWORD, Browser, free_port, portal_env, start_portal, start_sim,  # noqa: E402
-                             stop)
+from open_dashboards import PASSWORD, Browser, portal_env, start_portal, stop  # noqa: E402
+from processes import free_port, start_sim  # noqa: E402
 
 JWT_SECRET = 'bench-jwt-secret-' + 'x' * 40
 CASES = (1, 100, 1000)
