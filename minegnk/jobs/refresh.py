@@ -369,7 +369,8 @@ def _recent_jobs(response: Any) -> list[dict[str, Any]]:
                          'started_at': item.start_block_timestamp.isoformat() if item.start_block_timestamp else None,
                          'block': item.start_block_height, 'prompt_tokens': item.prompt_token_count,
                          'completion_tokens': item.completion_token_count,
-                         'validated_by': ', '.join(item.validated_by) or None})
+                         'validated_by': ', '.join(item.validated_by) or None,
+                         'prompt': item.prompt_excerpt, 'response': item.response_excerpt})
     jobs.sort(key=lambda j: j['block'] or 0, reverse=True)
     return jobs[:MAX_RECENT_JOBS]
 

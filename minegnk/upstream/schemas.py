@@ -621,8 +621,8 @@ def parse_participant_details(payload: Any) -> ParticipantDetailsResponse:
 
 @dataclass(frozen=True, slots=True)
 class InferenceDetail:
-    """One inference from the tracker's top-10 lists. Prompt/response payloads are deliberately not kept:
-    they are user data the portal never shows, and they make snapshots large."""
+    """One inference from the tracker's top-10 lists. Prompt and response payloads (user data, sometimes large) are
+    kept only as excerpts of PAYLOAD_EXCERPT_CHARS: the node page shows them to the node's owner, folded, as text."""
 
     inference_id: str
     status: str
@@ -634,6 +634,19 @@ class InferenceDetail:
     prompt_token_count: int | None
     completion_token_count: int | None
     model: str | None
+    prompt_excerpt: str | None = None
+    response_excerpt: str | None = None
+
+
+PAYLOAD_EXCERPT_CHARS = 2_000
+
+
+def payload_excerpt(value: Any) -> str | None:
+    """A payload as at most PAYLOAD_EXCERPT_CHARS characters (then "…"). Not a string: None, because a payload is
+    only ever shown, never relied on, so a strange one must not reject the whole list."""
+    if not isinstance(value, str) or not value:
+        return None
+    return value if len(value) <= PAYLOAD_EXCERPT_CHARS else value[:PAYLOAD_EXCERPT_CHARS] + "…"
 
 
 def _inference_detail(d: Mapping[str, Any], path: str) -> InferenceDetail:
@@ -648,6 +661,8 @@ def _inference_detail(d: Mapping[str, Any], path: str) -> InferenceDetail:
         prompt_token_count=opt_int(d, "prompt_token_count", path, default=None),
         completion_token_count=opt_int(d, "completion_token_count", path, default=None),
         model=opt_str(d, "model", path),
+        prompt_excerpt=payload_excerpt(d.get("prompt_payload")),
+        response_excerpt=payload_excerpt(d.get("response_payload")),
     )
 
 

@@ -256,6 +256,8 @@ async def test_recent_jobs_are_stored_and_fetched_at_most_every_20_minutes(job, 
     jobs = stored_jobs(ids[address])
     assert jobs and all(j['status'] and j['model'] for j in jobs)
     assert all(isinstance(j['prompt_tokens'], (int, type(None))) for j in jobs)
+    assert all('simulated prompt' in j['prompt'] for j in jobs)  # the simulator's payload, as an excerpt
+    assert all(j['response'] is None for j in jobs if j['status'] == 'EXPIRED')
     blocks = [j['block'] for j in jobs]
     assert blocks == sorted(blocks, reverse=True)  # newest first
     control('stats/reset', {})

@@ -14,6 +14,7 @@ from urllib.parse import quote
 import pytest
 from customer_seed import EPOCH, PASSWORD, NodeSpec, address, earnings_rows, make_user, seed_network, seed_nodes
 from nicegui.functions.navigate import History
+from nicegui import ui
 from nicegui.testing import User
 
 from minegnk.components.live import data_refreshed
@@ -288,7 +289,8 @@ async def test_jobs_tab_shows_each_job_with_its_state_in_words(user: User):
     jobs = [{'id': 'inf-2', 'status': 'VALIDATED', 'model': 'Qwen/Qwen3-235B', 'started_at': started.isoformat(),
              'block': 20, 'prompt_tokens': 12, 'completion_tokens': 300, 'validated_by': 'gonka1validator'},
             {'id': 'inf-1', 'status': 'EXPIRED', 'model': 'Qwen/Qwen3-32B', 'started_at': None, 'block': 10,
-             'prompt_tokens': None, 'completion_tokens': None, 'validated_by': None},
+             'prompt_tokens': None, 'completion_tokens': None, 'validated_by': None,
+             'prompt': '<script>alert(1)</script> hello', 'response': None},
             {'id': 'inf-0', 'status': 'SOMETHING_NEW', 'model': None, 'started_at': None, 'block': 5,
              'prompt_tokens': 1, 'completion_tokens': 2, 'validated_by': None}]
     with session_scope() as db:
@@ -301,6 +303,10 @@ async def test_jobs_tab_shows_each_job_with_its_state_in_words(user: User):
     assert sorted(b.text for b in user.find(marker='job-status').elements) == ['Expired', 'SOMETHING_NEW', 'Validated']
     await see(user, 'Tokens: 12 prompt, 300 completion')
     await see(user, 'Validated by gonka1validator')
+    # the prompt is folded away under "Prompt" and, when opened, is the payload's text, never markup
+    expansions = [e for e in user.find(ui.expansion).elements if e.props.get('label') == 'Prompt']
+    assert len(expansions) == 1 and not expansions[0].value
+    assert [label.text for label in expansions[0].default_slot.children] == ['<script>alert(1)</script> hello']
 
 
 async def test_live_update_on_my_nodes(user: User):

@@ -112,7 +112,8 @@ def test_tracker_inferences_timeline_models_synthetic() -> None:
     item = inferences.successful[0]
     assert (item.start_block_height, item.prompt_token_count, item.completion_token_count) == (1634000, 12, 345)
     assert item.start_block_timestamp == datetime.fromtimestamp(1765201000, tz=UTC)
-    assert not hasattr(item, "prompt_payload")
+    assert not hasattr(item, "prompt_payload")  # only an excerpt is kept
+    assert (item.prompt_excerpt, item.response_excerpt) == ("secret user text", None)
     assert inferences.cached_at is None and inferences.expired == ()
 
     stages = load("mine_gonka-epochs-latest.json")["epoch_stages"]
@@ -140,6 +141,21 @@ def test_tracker_inferences_timeline_models_synthetic() -> None:
 
 
 # ------------------------------------------------------------------------------------------ node API
+
+
+def test_inference_payloads_are_kept_as_bounded_excerpts_and_never_reject_the_list() -> None:
+    long = "x" * (s.PAYLOAD_EXCERPT_CHARS + 500)
+    inferences = s.parse_participant_inferences({
+        "epoch_id": 105, "participant_id": ADDR_14CU, "cached_at": None, "successful": [
+            {"inference_id": "a", "status": "FINISHED", "start_block_height": "1", "validated_by": [],
+             "prompt_payload": long, "response_payload": ""},
+            {"inference_id": "b", "status": "FINISHED", "start_block_height": "2", "validated_by": [],
+             "prompt_payload": {"messages": []}, "response_payload": 7}],
+        "expired": [], "invalidated": [],
+    })
+    first, second = inferences.successful
+    assert first.prompt_excerpt == "x" * s.PAYLOAD_EXCERPT_CHARS + "…" and first.response_excerpt is None
+    assert (second.prompt_excerpt, second.response_excerpt) == (None, None)  # odd payloads: shown as absent
 
 
 def test_epochs_latest() -> None:
