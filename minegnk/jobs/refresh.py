@@ -25,7 +25,7 @@ from minegnk.config import Settings
 from minegnk.db.engine import session_scope
 from minegnk.db.models import (EarningsHistory, NetworkSnapshot, Node, NodeAssignment, NodeStatsCache, UpstreamHealth,
                                utcnow)
-from minegnk.services import alerts, node_cache, status_history
+from minegnk.services import alerts, node_cache, staleness, status_history
 from minegnk.services.addresses import InvalidAddress, account_to_valoper, consensus_address
 from minegnk.services.status import (LivenessState, NodeApiSnapshot, NodeView, TrackerSnapshot, advance_liveness,
                                      build_node_view)
@@ -154,7 +154,7 @@ class RefreshJob:
         now = utcnow()
         tracker_fresh = tracker is not None and tracker.cached_at is not None and now - tracker.cached_at <= TRACKER_MAX_AGE
         if tracker is not None and not tracker_fresh:
-            report.errors.setdefault('tracker', 'data older than 10 minutes')
+            report.errors.setdefault('tracker', staleness.OLD_DATA)
         participants: EpochParticipants | None = None
         if tracker_fresh:
             report.source = 'tracker'
@@ -166,7 +166,7 @@ class RefreshJob:
                 self.known_addresses = frozenset(p.index for p in participants.participants)
         if report.source is None:
             report.stale = True
-            report.stale_reason = '; '.join(f'{k}: {v}' for k, v in sorted(report.errors.items())) or 'no data'
+            report.stale_reason = '; '.join(f'{k}: {v}' for k, v in sorted(report.errors.items())) or staleness.NO_DATA
         jail = await self._jail_states(nodes) if report.source == 'node_api' else {}
 
         current_epoch = (epoch_info.epoch_index if epoch_info else None) or \
@@ -454,7 +454,7 @@ def write_backfill(results: list[NodeResult], clock: SettlementClock | None) -> 
                 cache = db.get(NodeStatsCache, result.node.node_id)
                 if cache is None:
                     cache = NodeStatsCache(node_id=result.node.node_id, view={}, reasons=[], stale=True,
-                                           stale_reason='not refreshed yet')
+                                           stale_reason=staleness.NOT_REFRESHED)
                     db.add(cache)
                 view = dict(cache.view or {})
                 view['_refresh'] = {**view.get('_refresh', {}), 'earnings_scanned_from': result.scanned_from}

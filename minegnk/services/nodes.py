@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from minegnk.db.models import (EarningsHistory, NetworkSnapshot, Node, NodeAssignment, NodeStatsCache,
                                NodeStatusHistory, utcnow)
 from minegnk.services import earnings as earnings_rules
-from minegnk.services import units
+from minegnk.services import staleness, units
 
 STATUSES = ('healthy', 'unhealthy', 'jailed', 'offline', 'inactive', 'unknown')
 ATTENTION_ORDER = {'jailed': 0, 'offline': 1, 'unhealthy': 2, 'inactive': 3, 'unknown': 4, 'healthy': 5}
@@ -132,7 +132,7 @@ def network_status(db: Session, *, now: datetime | None = None) -> NetworkStatus
         eta = base.taken_at + timedelta(seconds=float(remaining * block_seconds))
     age = (now - base.taken_at).total_seconds()
     stale = bool(latest.stale) or age > STALE_AFTER.total_seconds()
-    reason = latest.stale_reason if latest.stale else ('data older than 10 minutes' if stale else None)
+    reason = latest.stale_reason if latest.stale else (staleness.OLD_DATA if stale else None)
     return NetworkStatus(
         epoch_id=base.epoch_id, phase=base.phase, block_height=base.block_height, avg_block_seconds=block_seconds,
         epoch_length=base.epoch_length, next_poc_start_block=base.next_poc_start_block, next_poc_eta=eta,

@@ -11,9 +11,12 @@ import re
 from dataclasses import dataclass
 
 SOURCES = ('tracker', 'node_api')
+# The stored texts this module reads back; the refresh job and the network status write them from here.
+OLD_DATA = 'data older than 10 minutes'
+NO_DATA = 'no data'
+NOT_REFRESHED = 'not refreshed yet'
+_NO_DATA = (NO_DATA, 'no data yet', NOT_REFRESHED)
 _HOSTS_FAILED = re.compile(r'^all \d+ hosts failed \(last: (?P<last>.*)\)$')
-_OLD_DATA = 'data older than 10 minutes'
-_NO_DATA = ('no data', 'no data yet', 'not refreshed yet')
 
 
 @dataclass(frozen=True)
@@ -27,7 +30,7 @@ def stale_causes(reason: str | None) -> list[StaleCause]:
     text = (reason or '').strip()
     if not text or text in _NO_DATA:
         return [StaleCause(None, 'no_data')]
-    if text == _OLD_DATA:
+    if text == OLD_DATA:
         return [StaleCause(None, 'old_data')]
     causes = []
     for part in text.split('; '):
@@ -53,7 +56,7 @@ def failure_kind(detail: str) -> str:
         return 'unusable'
     if detail.startswith('HTTP '):
         return 'error_status'
-    if detail == _OLD_DATA:
+    if detail == OLD_DATA:
         return 'old_data'
     if detail in _NO_DATA:
         return 'no_data'
