@@ -97,7 +97,16 @@ class DashboardPage:
 
     async def refresh_feed(self, version: datetime | None = None) -> None:
         user_id, page, epoch = self.user.user_id, self.feed_page, self.data.network.epoch_id
-        data = await shared_load(('feed', user_id, page, epoch), version, lambda: load_feed(user_id, page, epoch))
+        try:
+            data = await shared_load(('feed', user_id, page, epoch), version, lambda: load_feed(user_id, page, epoch))
+        except OperationalError:
+            if self.feed_data is None:
+                raise  # nothing shown yet: the page says the database is unavailable
+            log.warning('activity feed reload failed: database unreachable')
+            if version is None:  # the customer asked (another page of the feed): say why nothing changed
+                ui.notify(_('The portal cannot reach its database right now. Please try again in a minute.'),
+                          type='warning')
+            return  # keep showing the last feed; the next refresh tries again
         stale_times = time.monotonic() - self.feed_drawn_at > REDRAW_S  # "5 min ago" must not freeze
         if data != self.feed_data or stale_times:
             self.feed_data = data

@@ -199,6 +199,35 @@ async def test_activity_feed_lists_events_newest_first_and_pages(user: User):
     await see(user, 'Epoch 99 settled')
 
 
+async def test_a_database_failure_while_the_feed_reloads_keeps_the_feed_shown(user: User, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from minegnk.pages import dashboard as page
+
+    seed_standard()
+    await log_in(user, 'alice@example.com')
+    await see(user, marker='feed-item')
+    shown = texts(user, 'feed-text')
+    calls: list[int] = []
+
+    def failing_feed(user_id, feed_page, epoch):
+        calls.append(feed_page)
+        raise OperationalError('SELECT 1', {}, Exception('connection refused'))
+
+    monkeypatch.setattr(page, 'load_feed', failing_feed)
+    data_refreshed.emit(CycleReport(started_at=utcnow(), finished_at=utcnow(), source='tracker', epoch_id=EPOCH))
+    for _ in range(100):  # the refresh's feed load ran and failed
+        if calls:
+            break
+        await asyncio.sleep(0.05)
+    assert calls == [1]
+    await see(user, marker='card-nodes')
+    assert texts(user, 'feed-text') == shown  # the last feed stays, no error page
+    user.find(marker='feed-pages').elements.pop().set_value(2)  # the customer asks for more: told why not
+    await see(user, 'The portal cannot reach its database right now. Please try again in a minute.')
+    assert calls == [1, 2] and texts(user, 'feed-text') == shown
+
+
 async def test_unclaimed_reward_about_to_burn_is_in_the_feed(user: User):
     seed_standard()
     await log_in(user, 'alice@example.com')
