@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from customer_seed import PASSWORD, EPOCH, NodeSpec, earnings_rows, make_user, seed_network, seed_nodes
+from customer_seed import PASSWORD, NodeSpec, earnings_rows, make_user, seed_network, seed_nodes
 
 from minegnk.db import engine as db_engine
 from minegnk.db.engine import session_scope
-from minegnk.db.models import NodeStatusHistory, utcnow
+from minegnk.db.models import utcnow
 from minegnk.services import rates as rate_service
 from tests.e2e.conftest import log_in_page
 

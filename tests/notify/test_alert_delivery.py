@@ -3,7 +3,6 @@ servers on loopback, checking exactly what arrives."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 import pytest

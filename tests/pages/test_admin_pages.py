@@ -7,7 +7,6 @@ import csv
 import io
 
 import pytest
-from nicegui import ui
 from nicegui.testing import User
 from sqlalchemy import select
 
